@@ -1,0 +1,1 @@
+return MmuGather.Cli.CliMain.Run(args, Console.Out, Console.Error);

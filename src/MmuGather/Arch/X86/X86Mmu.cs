@@ -1,0 +1,178 @@
+using MmuGather.Machine;
+using MmuGather.Mm;
+
+namespace MmuGather.Arch.X86;
+
+/// <summary>
+/// x86-64 (arch/x86/mm/tlb.c, arch/x86/include/asm/tlb.h). Invalidation is local only
+/// (INVLPG, CR3 reload), so other CPUs are asked by IPI: one IPI round per gather flush to
+/// the CPUs of mm_cpumask that run the mm. Decisions modelled:
+/// <list type="bullet">
+/// <item>More than <see cref="SinglePageFlushCeiling"/> pages (tlb_single_page_flush_ceiling):
+/// a full flush instead of INVLPGs.</item>
+/// <item>Lazy-TLB CPUs are skipped, unless page tables were freed: a lazy CPU still has the
+/// old CR3 loaded and may walk it speculatively, so it must drop it (it switches to init_mm).</item>
+/// <item>A receiving CPU flushes only the range if it is exactly one generation behind, for
+/// this very request; otherwise (it missed one, or the request is "all") everything.</item>
+/// <item>MMU_GATHER_MERGE_VMAS and, since v6.15, RCU table freeing unconditionally.</item>
+/// </list>
+/// </summary>
+public sealed class X86Mmu(Kernel kernel) : ArchMmu(kernel)
+{
+    /// <summary>tlb_single_page_flush_ceiling: INVLPG at most this many pages, else flush all.</summary>
+    public const int SinglePageFlushCeiling = 33;
+
+    public override string Name => "x86";
+
+    public override bool MergeVmas => true;
+
+    public override void InitContext(MmStruct mm) => mm.ArchContext = new X86Context(Kernel.Machine.Cpus.Count);
+
+    /// <summary>tlb_flush: flush_tlb_mm_range over the gathered range (everything for fullmm).</summary>
+    public override void TlbFlush(Gather tlb)
+    {
+        bool all = tlb.FullMm || tlb.NeedFlushAll;
+        FlushTlbMmRange(tlb.Mm, all ? 0 : tlb.Start, all ? FlushTlbInfo.FlushAll : tlb.End, tlb.UnmapShift, tlb.FreedTables);
+    }
+
+    /// <summary>switch_mm_irqs_off: load the mm, and catch up on flushes this CPU missed.</summary>
+    public override void SwitchMm(MmStruct? prev, MmStruct next)
+    {
+        base.SwitchMm(prev, next);
+        Cpu cpu = Kernel.Machine.Current;
+        var ctx = (X86Context)next.ArchContext!;
+        if (ctx.LocalTlbGen[cpu.Id] < next.TlbGen)
+        {
+            FlushLocalAll(cpu, next);
+            ctx.LocalTlbGen[cpu.Id] = next.TlbGen;
+        }
+    }
+
+    /// <summary>flush_tlb_mm_range.</summary>
+    public void FlushTlbMmRange(MmStruct mm, ulong start, ulong end, int strideShift, bool freedTables)
+    {
+        if (end != FlushTlbInfo.FlushAll && ((end - start) >> strideShift) > SinglePageFlushCeiling)
+        {
+            start = 0;
+            end = FlushTlbInfo.FlushAll;
+        }
+
+        mm.TlbGen++;
+        var info = new FlushTlbInfo(start, end, strideShift, freedTables, mm.TlbGen);
+        Cpu self = Kernel.Machine.Current;
+        if ((mm.CpuMask & ~(1UL << self.Id)) != 0)
+        {
+            FlushTlbMulti(mm, info);
+        }
+        else if (Kernel.ActiveMm(self.Id) == mm)
+        {
+            bool irqs = Kernel.Machine.LocalIrqSave();
+            FlushTlbFunc(mm, info, local: true);
+            Kernel.Machine.LocalIrqRestore(irqs);
+        }
+    }
+
+    /// <summary>
+    /// native_flush_tlb_multi: the local CPU flushes itself; each remote CPU that runs the mm
+    /// (or every CPU in the mask when tables were freed) gets an IPI and the sender waits.
+    /// </summary>
+    private void FlushTlbMulti(MmStruct mm, FlushTlbInfo info)
+    {
+        Cpu self = Kernel.Machine.Current;
+        ulong targets = 0;
+        for (int cpu = 0; cpu < Kernel.Machine.Cpus.Count; cpu++)
+        {
+            if (cpu != self.Id && mm.InCpuMask(cpu) && (info.FreedTables || ShouldFlushTlb(cpu, mm)))
+            {
+                targets |= 1UL << cpu;
+            }
+        }
+
+        if (targets != 0 && !Kernel.Has(KernelBug.SkipRemoteFlush))
+        {
+            Kernel.Machine.SendIpiAndWait(IpiKind.TlbFlush, targets, _ => FlushTlbFunc(mm, info, local: false));
+        }
+
+        if (mm.InCpuMask(self.Id))
+        {
+            bool irqs = Kernel.Machine.LocalIrqSave();
+            FlushTlbFunc(mm, info, local: true);
+            Kernel.Machine.LocalIrqRestore(irqs);
+        }
+    }
+
+    /// <summary>should_flush_tlb: lazy CPUs catch up at their next switch; others only if they run the mm.</summary>
+    private bool ShouldFlushTlb(int cpu, MmStruct mm) => !Kernel.IsLazy(cpu) && Kernel.ActiveMm(cpu) == mm;
+
+    /// <summary>flush_tlb_func: runs on the CPU being flushed (locally, or from the IPI).</summary>
+    private void FlushTlbFunc(MmStruct mm, FlushTlbInfo info, bool local)
+    {
+        Cpu cpu = Kernel.Machine.Current;
+        if (Kernel.ActiveMm(cpu.Id) != mm)
+        {
+            // Left in the mask from an earlier switch: trim it, nothing of this mm is loaded.
+            mm.CpuMask &= ~(1UL << cpu.Id);
+            return;
+        }
+
+        if (Kernel.IsLazy(cpu.Id))
+        {
+            // Only reached when tables were freed: stop using the mm's tables at all.
+            Kernel.LeaveLazyMm();
+            return;
+        }
+
+        var ctx = (X86Context)mm.ArchContext!;
+        long localGen = ctx.LocalTlbGen[cpu.Id];
+        long mmGen = mm.TlbGen;
+        if (localGen == mmGen || info.NewTlbGen <= localGen)
+        {
+            return; // already caught up by a later full flush
+        }
+
+        bool partial = info.End != FlushTlbInfo.FlushAll && info.NewTlbGen == localGen + 1 && info.NewTlbGen == mmGen;
+        if (partial)
+        {
+            FlushLocalRange(cpu, mm, info);
+            if (!local)
+            {
+                Kernel.Counters.Add(Counter.RemotePartialFlushes);
+            }
+        }
+        else
+        {
+            FlushLocalAll(cpu, mm);
+            if (!local)
+            {
+                Kernel.Counters.Add(Counter.RemoteFullFlushes);
+            }
+        }
+
+        ctx.LocalTlbGen[cpu.Id] = mmGen;
+    }
+
+    /// <summary>INVLPG per stride; INVLPG also empties the walk caches of the current PCID (Intel SDM 4.10.4.1).</summary>
+    private void FlushLocalRange(Cpu cpu, MmStruct mm, FlushTlbInfo info)
+    {
+        ulong stride = 1UL << info.StrideShift;
+        int pages = 0;
+        for (ulong addr = info.Start; addr < info.End; addr += stride)
+        {
+            cpu.Tlb.InvalidatePage(mm.Id, addr);
+            pages++;
+        }
+
+        cpu.WalkCache.InvalidateAsid(mm.Id);
+        Kernel.Counters.Add(Counter.LocalPageInvalidations, pages);
+        Kernel.Observer.TlbInvalidated(cpu.Id, mm.Id, info.Start, info.End, walkCaches: true);
+    }
+
+    /// <summary>flush_tlb_local: CR3 reload, every entry and walk-cache entry of this PCID.</summary>
+    private void FlushLocalAll(Cpu cpu, MmStruct mm)
+    {
+        cpu.Tlb.InvalidateAsid(mm.Id);
+        cpu.WalkCache.InvalidateAsid(mm.Id);
+        Kernel.Counters.Add(Counter.LocalFullFlushes);
+        Kernel.Observer.TlbInvalidated(cpu.Id, mm.Id, 0, ulong.MaxValue, walkCaches: true);
+    }
+}

@@ -1,0 +1,48 @@
+namespace MmuGather.Machine;
+
+/// <summary>
+/// One simulated CPU: its TLB and walk cache, the loaded translation root (CR3 / TTBR:
+/// asid + root table), interrupt and preemption state, and counters of what it received.
+/// Kernel-level per-CPU state (which mm is active, lazy TLB) lives with the kernel, not here.
+/// </summary>
+public sealed class Cpu
+{
+    private readonly Queue<(int From, IpiKind Kind, Action<Cpu> Handler)> _pendingIpis = new();
+    private readonly long[] _ipisReceived = new long[Enum.GetValues<IpiKind>().Length];
+
+    public Cpu(int id, Tlb tlb, WalkCache walkCache)
+    {
+        Id = id;
+        Tlb = tlb;
+        WalkCache = walkCache;
+    }
+
+    public int Id { get; }
+
+    public Tlb Tlb { get; }
+
+    public WalkCache WalkCache { get; }
+
+    /// <summary>The asid in the translation root register; -1 when nothing user is loaded.</summary>
+    public int LoadedAsid { get; internal set; } = -1;
+
+    /// <summary>The root table frame the hardware walker starts from.</summary>
+    public int LoadedRoot { get; internal set; }
+
+    public int PreemptCount { get; internal set; }
+
+    public bool IrqsEnabled { get; internal set; } = true;
+
+    /// <summary>Atomic context: a spinlock is held, preemption or interrupts are off.</summary>
+    public bool InAtomic => PreemptCount > 0 || !IrqsEnabled;
+
+    public long IpisReceived(IpiKind kind) => _ipisReceived[(int)kind];
+
+    public int PendingIpis => _pendingIpis.Count;
+
+    internal void CountIpi(IpiKind kind) => _ipisReceived[(int)kind]++;
+
+    internal void QueueIpi(int from, IpiKind kind, Action<Cpu> handler) => _pendingIpis.Enqueue((from, kind, handler));
+
+    internal bool TryDequeueIpi(out (int From, IpiKind Kind, Action<Cpu> Handler) ipi) => _pendingIpis.TryDequeue(out ipi);
+}

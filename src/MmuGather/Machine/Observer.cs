@@ -1,0 +1,55 @@
+namespace MmuGather.Machine;
+
+/// <summary>
+/// Events the model publishes for oracles (checkers, counters, tracers). Observers watch; they
+/// never change the model and the model never asks them anything. Every method has a no-op
+/// default so an observer overrides only what it watches. Arguments are plain numbers
+/// (pfn, asid = mm id, virtual addresses) so the hot paths allocate nothing.
+/// </summary>
+public abstract class Observer
+{
+    // ---- Machine: frames ----
+    public virtual void FrameAllocated(int pfn, FrameKind kind, int order) { }
+
+    /// <summary>Raised just before the frame's generation is bumped and it joins the free list.</summary>
+    public virtual void FrameFreeing(int pfn, FrameKind kind, int order) { }
+
+    // ---- Machine: translation caches ----
+    public virtual void AsidLoaded(int cpu, int asid) { }
+
+    public virtual void TlbFilled(int cpu, int asid, ulong va, int pageShift, int pfn, uint generation) { }
+
+    public virtual void TlbDropped(int cpu, int asid, ulong va, int pageShift, int pfn) { }
+
+    /// <summary>
+    /// A CPU invalidated translations of <paramref name="asid"/> in [start, end)
+    /// (<c>end == ulong.MaxValue</c>: all of them). <paramref name="walkCaches"/>: paging-structure
+    /// caches for that asid were invalidated too.
+    /// </summary>
+    public virtual void TlbInvalidated(int cpu, int asid, ulong start, ulong end, bool walkCaches) { }
+
+    /// <summary>A user load or store went through a TLB entry filled when the frame had <paramref name="generation"/>.</summary>
+    public virtual void UserAccess(int cpu, int asid, ulong va, int pfn, uint generation, bool write) { }
+
+    /// <summary>A page-table page was read by a walker that believed it had <paramref name="generation"/>.</summary>
+    public virtual void TableRead(int cpu, int pfn, uint generation, TableReader reader) { }
+
+    public virtual void IpiDelivered(int fromCpu, int toCpu, IpiKind kind) { }
+
+    /// <summary>A CPU entered (true) or left (false) lazy-TLB mode: it keeps the mm loaded but runs no user code.</summary>
+    public virtual void LazyTlb(int cpu, bool lazy) { }
+
+    // ---- Mm: page tables and operations ----
+
+    /// <summary>A present leaf translation (PTE, or huge PMD when level is 1) of asid at va was cleared.</summary>
+    public virtual void LeafCleared(int asid, ulong va, int level, int pfn) { }
+
+    /// <summary>A page-table page at <paramref name="level"/> covering va was unhooked from its parent.</summary>
+    public virtual void TableUnhooked(int asid, ulong va, int level, int pfn) { }
+
+    /// <summary>A user-visible operation (munmap, madvise, exit) returned; post-conditions apply to [start, end).</summary>
+    public virtual void OperationReturned(string operation, int asid, ulong start, ulong end) { }
+
+    /// <summary>Code that may sleep ran; it is a bug if the CPU is atomic (spinlock held, irqs off).</summary>
+    public virtual void MightSleep(int cpu, int preemptCount, bool irqsDisabled, string where) { }
+}

@@ -1,0 +1,206 @@
+namespace MmuGather.Machine;
+
+/// <summary>
+/// Physical memory as an array of frames. Each frame has a kind, a reference count, a map
+/// count, and a generation that is bumped every time the frame is freed, so that anything
+/// still holding (pfn, generation) can tell that the frame it points to is gone.
+/// Page-table frames also carry their entries (the hardware walker reads them from here).
+///
+/// <para>Allocation is LIFO (the most recently freed frame is handed out first), the way a
+/// per-CPU page list behaves: a page freed too early is reused at once, which is exactly
+/// what makes a missing TLB flush dangerous and what the checkers look for.</para>
+///
+/// <para>Huge folios (order 9 on x86-64) take an aligned, wholly free block; the block map
+/// tracks how many frames of each block are in use. Frame 0 is reserved so that a zero
+/// entry never names a real frame.</para>
+/// </summary>
+public sealed class PhysicalMemory
+{
+    private readonly FrameKind[] _kind;
+    private readonly byte[] _order;
+    private readonly int[] _refcount;
+    private readonly int[] _mapcount;
+    private readonly uint[] _generation;
+    private readonly bool[] _dirty;
+    private readonly ulong[]?[] _tables;
+    private readonly int[] _blockUsed;
+    private readonly List<int> _freeStack;
+    private readonly int _blockShift;
+    private readonly int _entriesPerTable;
+    private readonly Observer _observer;
+    private readonly Diagnostics _diag;
+    private int _freeCount;
+
+    public PhysicalMemory(ulong bytes, Geometry geometry, AllocFailurePlan failures, Observer observer, Diagnostics diag)
+    {
+        ulong frames = bytes >> geometry.PageShift;
+        if (frames < 16 || frames > int.MaxValue / 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bytes), $"0x{bytes:x} bytes is not a usable memory size");
+        }
+
+        FrameCount = (int)frames;
+        _blockShift = geometry.BitsPerLevel;
+        _entriesPerTable = geometry.EntriesPerTable;
+        Failures = failures;
+        _observer = observer;
+        _diag = diag;
+        _kind = new FrameKind[FrameCount];
+        _order = new byte[FrameCount];
+        _refcount = new int[FrameCount];
+        _mapcount = new int[FrameCount];
+        _generation = new uint[FrameCount];
+        _dirty = new bool[FrameCount];
+        _tables = new ulong[]?[FrameCount];
+        _blockUsed = new int[(FrameCount >> _blockShift) + 1];
+        _freeStack = new List<int>(FrameCount);
+
+        // Push high frames first so that the first allocations get low pfns.
+        for (int pfn = FrameCount - 1; pfn >= 1; pfn--)
+        {
+            _freeStack.Add(pfn);
+        }
+
+        _kind[0] = FrameKind.Reserved;
+        _blockUsed[0] = 1;
+        _freeCount = FrameCount - 1;
+    }
+
+    public int FrameCount { get; }
+
+    public int FreeFrames => _freeCount;
+
+    public AllocFailurePlan Failures { get; }
+
+    public FrameKind Kind(int pfn) => _kind[pfn];
+
+    public int Order(int pfn) => _order[pfn];
+
+    public uint Generation(int pfn) => _generation[pfn];
+
+    public ref int RefCount(int pfn) => ref _refcount[pfn];
+
+    /// <summary>PG_dirty: the page holds data not yet written back.</summary>
+    public bool IsDirty(int pfn) => _dirty[pfn];
+
+    public void SetDirty(int pfn) => _dirty[pfn] = true;
+
+    public void ClearDirty(int pfn) => _dirty[pfn] = false;
+
+    public ref int MapCount(int pfn) => ref _mapcount[pfn];
+
+    /// <summary>The entries of a page-table frame. Kept after free (stale content is what a late walker sees).</summary>
+    public ulong[] TableEntries(int pfn) => _tables[pfn] ?? throw new InvalidOperationException($"pfn 0x{pfn:x} has never been a page table");
+
+    public bool HasTableEntries(int pfn) => _tables[pfn] is not null;
+
+    /// <summary>Allocates one frame; -1 when the failure plan says this call fails or memory is exhausted.</summary>
+    public int Alloc(AllocSite site, FrameKind kind)
+    {
+        if (Failures.ShouldFail(site))
+        {
+            return -1;
+        }
+
+        int pfn = PopFree();
+        if (pfn < 0)
+        {
+            return -1;
+        }
+
+        Claim(pfn, kind, 0);
+        if (kind == FrameKind.PageTable)
+        {
+            var entries = _tables[pfn] ??= new ulong[_entriesPerTable];
+            Array.Clear(entries);
+        }
+
+        _observer.FrameAllocated(pfn, kind, 0);
+        return pfn;
+    }
+
+    /// <summary>Allocates 2^order naturally aligned frames (only order 0 and the huge order are supported).</summary>
+    public int AllocHuge(AllocSite site)
+    {
+        if (Failures.ShouldFail(site))
+        {
+            return -1;
+        }
+
+        int blockFrames = 1 << _blockShift;
+        for (int block = 0; block < _blockUsed.Length; block++)
+        {
+            int first = block << _blockShift;
+            if (_blockUsed[block] != 0 || first + blockFrames > FrameCount)
+            {
+                continue;
+            }
+
+            for (int i = 0; i < blockFrames; i++)
+            {
+                Claim(first + i, FrameKind.User, 0);
+            }
+
+            _order[first] = (byte)_blockShift;
+            _observer.FrameAllocated(first, FrameKind.User, _blockShift);
+            return first;
+        }
+
+        return -1;
+    }
+
+    /// <summary>Frees a frame (and its tail frames if it heads a huge folio). Bumps the generation.</summary>
+    public void Free(int pfn)
+    {
+        _diag.Assert(pfn > 0 && pfn < FrameCount, $"free of pfn 0x{pfn:x} outside memory");
+        _diag.Assert(_kind[pfn] != FrameKind.Free, $"double free of pfn 0x{pfn:x}");
+        int order = _order[pfn];
+        _observer.FrameFreeing(pfn, _kind[pfn], order);
+        int frames = 1 << order;
+        for (int i = frames - 1; i >= 0; i--)
+        {
+            Release(pfn + i);
+        }
+    }
+
+    private int PopFree()
+    {
+        // The stack may hold frames a huge allocation took meanwhile: skip them.
+        while (_freeStack.Count > 0)
+        {
+            int last = _freeStack.Count - 1;
+            int pfn = _freeStack[last];
+            _freeStack.RemoveAt(last);
+            if (_kind[pfn] == FrameKind.Free)
+            {
+                return pfn;
+            }
+        }
+
+        return -1;
+    }
+
+    private void Claim(int pfn, FrameKind kind, int order)
+    {
+        _diag.Assert(_kind[pfn] == FrameKind.Free, $"allocating pfn 0x{pfn:x} which is {_kind[pfn]}");
+        _kind[pfn] = kind;
+        _order[pfn] = (byte)order;
+        _refcount[pfn] = 1;
+        _mapcount[pfn] = 0;
+        _blockUsed[pfn >> _blockShift]++;
+        _freeCount--;
+    }
+
+    private void Release(int pfn)
+    {
+        _kind[pfn] = FrameKind.Free;
+        _order[pfn] = 0;
+        _refcount[pfn] = 0;
+        _mapcount[pfn] = 0;
+        _dirty[pfn] = false;
+        _generation[pfn]++;
+        _blockUsed[pfn >> _blockShift]--;
+        _freeCount++;
+        _freeStack.Add(pfn);
+    }
+}

@@ -1,0 +1,141 @@
+namespace MmuGather.Machine;
+
+/// <summary>
+/// The simulated hardware: physical memory, CPUs with their TLBs and walk caches, the
+/// interrupt fabric, and which CPU is executing right now. Exactly one CPU executes at a
+/// time; an interrupt handler runs with <see cref="Current"/> switched to its target CPU.
+/// </summary>
+public sealed class SimMachine
+{
+    private readonly Cpu[] _cpus;
+
+    public SimMachine(MachineOptions options, AllocFailurePlan failures, Observer observer, Diagnostics diag, IScheduler scheduler)
+    {
+        if (options.Cpus is < 1 or > 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Cpus, "CPU count must be 1..64");
+        }
+
+        Options = options;
+        Geometry = options.Geometry;
+        Observer = observer;
+        Diag = diag;
+        Scheduler = scheduler;
+        Memory = new PhysicalMemory(options.MemoryBytes, Geometry, failures, observer, diag);
+        int hugeShift = Geometry.EntryShift(1);
+        _cpus = new Cpu[options.Cpus];
+        for (int i = 0; i < _cpus.Length; i++)
+        {
+            _cpus[i] = new Cpu(
+                i,
+                new Tlb(i, options.TlbEntries, options.TlbWays, Geometry.PageShift, hugeShift, observer),
+                new WalkCache(options.WalkCacheEntries, Geometry));
+        }
+
+        Current = _cpus[0];
+        Walker = new HardwareWalker(this);
+    }
+
+    public MachineOptions Options { get; }
+
+    public Geometry Geometry { get; }
+
+    public PhysicalMemory Memory { get; }
+
+    public Observer Observer { get; }
+
+    public Diagnostics Diag { get; }
+
+    public IScheduler Scheduler { get; set; }
+
+    public HardwareWalker Walker { get; }
+
+    public IReadOnlyList<Cpu> Cpus => _cpus;
+
+    /// <summary>The CPU executing now (smp_processor_id()).</summary>
+    public Cpu Current { get; private set; }
+
+    /// <summary>Makes <paramref name="cpu"/> the executing CPU (the scheduler's context switch).</summary>
+    public void SwitchTo(Cpu cpu) => Current = cpu;
+
+    /// <summary>Writes the translation root register of the current CPU (CR3 / TTBR0).</summary>
+    public void LoadTranslationRoot(int asid, int rootPfn)
+    {
+        Current.LoadedAsid = asid;
+        Current.LoadedRoot = rootPfn;
+        Observer.AsidLoaded(Current.Id, asid);
+    }
+
+    public void PreemptDisable() => Current.PreemptCount++;
+
+    public void PreemptEnable()
+    {
+        Diag.Assert(Current.PreemptCount > 0, $"preempt_enable on CPU{Current.Id} with preempt count 0");
+        Current.PreemptCount--;
+        Scheduler.SchedulingPoint(SchedPoint.PreemptEnable);
+    }
+
+    /// <summary>local_irq_save: returns the previous state for <see cref="LocalIrqRestore"/>.</summary>
+    public bool LocalIrqSave()
+    {
+        bool was = Current.IrqsEnabled;
+        Current.IrqsEnabled = false;
+        return was;
+    }
+
+    public void LocalIrqRestore(bool wasEnabled)
+    {
+        Current.IrqsEnabled = wasEnabled;
+        if (wasEnabled)
+        {
+            DrainPendingIpis(Current);
+            Scheduler.SchedulingPoint(SchedPoint.IrqEnable);
+        }
+    }
+
+    /// <summary>
+    /// Sends an IPI of <paramref name="kind"/> to every CPU in <paramref name="targets"/> except
+    /// the sender and waits until each has run <paramref name="handler"/>. A target with
+    /// interrupts off takes it when it re-enables them; a sender that would wait on such a
+    /// target in sequential mode would wait forever, which is reported as a broken invariant.
+    /// </summary>
+    public void SendIpiAndWait(IpiKind kind, ulong targets, Action<Cpu> handler)
+    {
+        Cpu sender = Current;
+        Diag.Assert(sender.IrqsEnabled, $"CPU{sender.Id} sends an IPI and waits with interrupts off: that deadlocks");
+        Scheduler.SchedulingPoint(SchedPoint.IpiSend);
+        for (int i = 0; i < _cpus.Length; i++)
+        {
+            if ((targets & (1UL << i)) == 0 || i == sender.Id)
+            {
+                continue;
+            }
+
+            Cpu target = _cpus[i];
+            target.QueueIpi(sender.Id, kind, handler);
+            if (target.IrqsEnabled)
+            {
+                DrainPendingIpis(target);
+            }
+
+            Diag.Assert(target.PendingIpis == 0, $"CPU{sender.Id} waits for CPU{i}, which has interrupts off and cannot run");
+        }
+    }
+
+    private void DrainPendingIpis(Cpu target)
+    {
+        Cpu interrupted = Current;
+        while (target.TryDequeueIpi(out var ipi))
+        {
+            Current = target;
+            bool was = target.IrqsEnabled;
+            target.IrqsEnabled = false; // handlers run with interrupts off
+            target.CountIpi(ipi.Kind);
+            Observer.IpiDelivered(ipi.From, target.Id, ipi.Kind);
+            ipi.Handler(target);
+            target.IrqsEnabled = was;
+        }
+
+        Current = interrupted;
+    }
+}

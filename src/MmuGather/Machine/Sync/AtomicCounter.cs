@@ -1,0 +1,25 @@
+namespace MmuGather.Machine.Sync;
+
+/// <summary>atomic_t / atomic64_t: each operation is one indivisible step and a scheduling point.</summary>
+public sealed class AtomicCounter(SimMachine machine)
+{
+    private long _value;
+
+    public long Read()
+    {
+        machine.Scheduler.SchedulingPoint(SchedPoint.Atomic);
+        return _value;
+    }
+
+    public long IncrementAndGet()
+    {
+        machine.Scheduler.SchedulingPoint(SchedPoint.Atomic);
+        return ++_value;
+    }
+
+    public long DecrementAndGet()
+    {
+        machine.Scheduler.SchedulingPoint(SchedPoint.Atomic);
+        return --_value;
+    }
+}

@@ -1,0 +1,38 @@
+namespace MmuGather.Machine.Sync;
+
+/// <summary>
+/// spinlock_t: disables preemption while held, so its holder is never switched out; code
+/// under it must not sleep (the lock-discipline checker watches MightSleep events).
+/// Misuse (unlock by a non-owner, recursive lock) is a model bug and breaks an invariant.
+/// </summary>
+public sealed class Spinlock(SimMachine machine, string name)
+{
+    private int _owner = -1;
+
+    public string Name { get; } = name;
+
+    public bool IsHeld => _owner >= 0;
+
+    public int Owner => _owner;
+
+    public void Lock()
+    {
+        machine.PreemptDisable();
+        machine.Scheduler.SchedulingPoint(SchedPoint.Spinlock);
+        int me = machine.Current.Id;
+        machine.Diag.Assert(_owner != me, $"CPU{me} takes {Name} recursively");
+        machine.Diag.Assert(_owner < 0, $"CPU{me} spins on {Name} held by CPU{_owner} with no scheduler to run the holder");
+        _owner = me;
+    }
+
+    public void Unlock()
+    {
+        int me = machine.Current.Id;
+        machine.Diag.Assert(_owner == me, $"CPU{me} releases {Name} held by CPU{_owner}");
+        _owner = -1;
+        machine.Scheduler.SchedulingPoint(SchedPoint.SpinUnlock);
+        machine.PreemptEnable();
+    }
+
+    public void AssertHeld() => machine.Diag.Assert(_owner == machine.Current.Id, $"{Name} must be held by CPU{machine.Current.Id}");
+}

@@ -1,0 +1,116 @@
+using MmuGather.Machine;
+
+namespace MmuGather.Mm;
+
+/// <summary>
+/// The architecture's half of mmu_gather: what asm/tlb.h, asm/tlbflush.h and
+/// asm/mmu_context.h provide in Linux. The generic gather (<see cref="Gather"/>) does
+/// everything it can alone and calls these hooks for the rest.
+///
+/// <para><b>The rule every back-end keeps:</b> unhook, invalidate, free. A translation is
+/// removed from the page tables, every cache that may hold it (TLBs, walk caches, hash
+/// tables, TSBs) is invalidated, and only then is the page or table freed.</para>
+///
+/// <para>Only <see cref="TlbFlush"/> is required. Every other member has the generic
+/// default; override it only where the hardware differs (the C# form of tlb.h's
+/// <c>#ifndef tlb_flush</c> pattern). A back-end that needs to copy generic code means a
+/// hook is missing here.</para>
+/// </summary>
+public abstract class ArchMmu
+{
+    protected ArchMmu(Kernel kernel) => Kernel = kernel;
+
+    protected Kernel Kernel { get; }
+
+    /// <summary>The back-end's name in scenarios and reports (x86, arm64, ...).</summary>
+    public abstract string Name { get; }
+
+    /// <summary>
+    /// tlb_flush: invalidate every translation the gather has unhooked, on every CPU that may
+    /// hold one: [tlb.Start, tlb.End) at stride <see cref="Gather.UnmapShift"/>, including
+    /// paging-structure caches when <see cref="Gather.FreedTables"/>, or the whole mm when
+    /// <see cref="Gather.FullMm"/> or <see cref="Gather.NeedFlushAll"/>. Required.
+    /// </summary>
+    public abstract void TlbFlush(Gather tlb);
+
+    /// <summary>
+    /// MMU_GATHER_MERGE_VMAS: keep gathering across vmas instead of flushing at each
+    /// tlb_end_vma. Useful if your architecture's flush cost does not grow with the range
+    /// (x86 flushes everything past 33 pages anyway).
+    /// </summary>
+    public virtual bool MergeVmas => false;
+
+    /// <summary>
+    /// MMU_GATHER_RCU_TABLE_FREE: free page-table pages after an RCU grace period instead of
+    /// right after the flush. Useful if your architecture has lockless walkers (gup_fast)
+    /// that an IPI cannot hold off: broadcast TLB invalidation, or paravirt flushes.
+    /// </summary>
+    public virtual bool RcuTableFree => true;
+
+    /// <summary>
+    /// tlb_needs_table_invalidate: a full table batch (or a failed batch allocation) flushes
+    /// the TLB before the tables go to RCU. Useful to turn off if your hardware walker does
+    /// not read the Linux page tables (powerpc hash, sparc64's TSB).
+    /// </summary>
+    public virtual bool NeedsTableInvalidate => true;
+
+    /// <summary>Sets up mm->context for a new address space (init_new_context).</summary>
+    public virtual void InitContext(MmStruct mm)
+    {
+    }
+
+    /// <summary>
+    /// __tlb_remove_tlb_entry: called for each PTE the gather unhooks, with its old value.
+    /// Useful if your architecture must act per entry, such as queueing a hash-table
+    /// invalidation (powerpc hash) while the PTE lock is held.
+    /// </summary>
+    public virtual void RemoveTlbEntry(Gather tlb, ulong address, ulong oldPte)
+    {
+    }
+
+    /// <summary>
+    /// arch_enter_lazy_mmu_mode: entered with the PTE lock held, before a run of PTE changes.
+    /// Useful if your architecture batches per-CPU invalidations (powerpc hash, sparc64).
+    /// </summary>
+    public virtual void EnterLazyMmuMode()
+    {
+    }
+
+    /// <summary>
+    /// arch_leave_lazy_mmu_mode: the hook before the PTE lock is released (the 2007 series'
+    /// "hook before PTE pages are unlocked"): drain whatever <see cref="EnterLazyMmuMode"/>
+    /// batched, so no stale hash entry outlives the lock.
+    /// </summary>
+    public virtual void LeaveLazyMmuMode()
+    {
+    }
+
+    /// <summary>
+    /// switch_mm: the current CPU starts running <paramref name="next"/>. The generic version
+    /// marks the CPU in mm_cpumask and loads the translation root; the tags keep other mms'
+    /// entries apart, so nothing needs flushing. Useful to override if your architecture
+    /// tracks flushes per CPU (x86's tlb_gen) or recycles ASIDs.
+    /// </summary>
+    public virtual void SwitchMm(MmStruct? prev, MmStruct next)
+    {
+        Cpu cpu = Kernel.Machine.Current;
+        next.CpuMask |= 1UL << cpu.Id;
+        Kernel.Machine.LoadTranslationRoot(next.Id, next.Pgd.Pfn);
+    }
+
+    /// <summary>
+    /// enter_lazy_tlb: the current CPU runs a kernel thread or idles and keeps the previous
+    /// mm loaded. Useful if your architecture skips lazy CPUs when flushing (x86).
+    /// </summary>
+    public virtual void EnterLazyTlb(MmStruct mm)
+    {
+    }
+
+    /// <summary>The current CPU drops a lazily loaded mm for the kernel's own tables (init_mm).</summary>
+    public virtual void LeaveMm(MmStruct mm)
+    {
+        Cpu cpu = Kernel.Machine.Current;
+        mm.CpuMask &= ~(1UL << cpu.Id);
+        Kernel.Machine.LoadTranslationRoot(-1, 0);
+    }
+}

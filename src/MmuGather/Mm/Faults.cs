@@ -1,0 +1,393 @@
+using MmuGather.Machine;
+
+namespace MmuGather.Mm;
+
+/// <summary>
+/// The fault half of mm/memory.c: handle_mm_fault and what it calls (__pte_alloc,
+/// do_anonymous_page, do_read/cow/shared_fault, do_wp_page, do_huge_pmd_anonymous_page),
+/// plus populate (MAP_POPULATE). Allocations that may sleep happen before any page-table
+/// lock is taken, as in Linux; entries are installed under the lock after re-checking.
+/// </summary>
+public sealed class Faults(Kernel kernel)
+{
+    private readonly Geometry _g = kernel.Geometry;
+    private readonly Dictionary<(int Pfn, int Index), PtDesc> _deposited = [];
+
+    /// <summary>A user fault at <paramref name="addr"/>: takes the mmap lock for read.</summary>
+    public FaultResult HandleUserFault(MmStruct mm, ulong addr, bool write)
+    {
+        mm.MmapLock.DownRead();
+        try
+        {
+            Vma? vma = mm.FindVma(addr);
+            if (vma is null || vma.Start > addr || (write && !vma.Writable))
+            {
+                return FaultResult.SegV;
+            }
+
+            return HandleMmFault(vma, addr, write);
+        }
+        finally
+        {
+            mm.MmapLock.UpRead();
+        }
+    }
+
+    /// <summary>populate_vma_page_range: fault in [start, end); writes for private writable mappings.</summary>
+    public FaultResult Populate(Vma vma, ulong start, ulong end)
+    {
+        bool write = vma.Writable && !vma.IsShared;
+        ulong addr = start;
+        while (addr < end)
+        {
+            FaultResult r = HandleMmFault(vma, addr, write);
+            if (r != FaultResult.Ok)
+            {
+                return r;
+            }
+
+            addr += IsHugeMapped(vma.Mm, addr) ? _g.EntrySpan(1) - (addr & (_g.EntrySpan(1) - 1)) : _g.PageSize;
+        }
+
+        return FaultResult.Ok;
+    }
+
+    /// <summary>handle_mm_fault: allocate the walk down to the PMD, then the leaf.</summary>
+    public FaultResult HandleMmFault(Vma vma, ulong addr, bool write)
+    {
+        kernel.Counters.Add(Counter.PageFaults);
+        addr &= _g.PageMask;
+        MmStruct mm = vma.Mm;
+        PtDesc table = mm.Pgd;
+        while (table.Level > 1)
+        {
+            PtDesc? child = AllocUpper(mm, table, addr);
+            if (child is null)
+            {
+                return FaultResult.Oom;
+            }
+
+            table = child;
+        }
+
+        int pmdIndex = _g.Index(addr, 1);
+        if (Pte.None(table.Entries[pmdIndex]) && ThpEligible(vma, addr))
+        {
+            FaultResult huge = DoHugePmdAnonymousPage(vma, table, pmdIndex, addr);
+            if (huge != FaultResult.Ok)
+            {
+                return huge;
+            }
+        }
+
+        if (Pte.TransHuge(table.Entries[pmdIndex]))
+        {
+            return FaultResult.Ok; // anonymous THP is mapped writable and dirty at fault time
+        }
+
+        PtDesc? pte = PteAlloc(table, pmdIndex);
+        return pte is null ? FaultResult.Oom : HandlePteFault(vma, pte, addr, write);
+    }
+
+    /// <summary>zap_deposited_table: the PTE table kept under a huge PMD is freed at once (never hooked).</summary>
+    public void WithdrawDepositedTable(MmStruct mm, PtDesc pmdTable, int index)
+    {
+        if (_deposited.Remove((pmdTable.Pfn, index), out PtDesc? table))
+        {
+            kernel.FreePageTable(table);
+        }
+    }
+
+    private bool IsHugeMapped(MmStruct mm, ulong addr)
+    {
+        PtDesc table = mm.Pgd;
+        while (table.Level > 1)
+        {
+            ulong e = table.Entries[_g.Index(addr, table.Level)];
+            if (!Pte.Present(e))
+            {
+                return false;
+            }
+
+            table = kernel.TableOf(e);
+        }
+
+        return Pte.TransHuge(table.Entries[_g.Index(addr, 1)]);
+    }
+
+    private bool ThpEligible(Vma vma, ulong addr)
+    {
+        ulong span = _g.EntrySpan(1);
+        ulong haddr = addr & ~(span - 1);
+        return (vma.Flags & VmFlags.HugePage) != 0 && vma.IsAnonymous && haddr >= vma.Start && haddr + span <= vma.End;
+    }
+
+    /// <summary>p4d_alloc / pud_alloc / pmd_alloc: the next table down, installed under page_table_lock.</summary>
+    private PtDesc? AllocUpper(MmStruct mm, PtDesc table, ulong addr)
+    {
+        int index = _g.Index(addr, table.Level);
+        ulong e = table.Entries[index];
+        if (Pte.Present(e))
+        {
+            return kernel.TableOf(e);
+        }
+
+        PtDesc? fresh = kernel.AllocPageTable(table.Level - 1);
+        if (fresh is null)
+        {
+            return null;
+        }
+
+        mm.PageTableLock.Lock();
+        bool raced = Pte.Present(table.Entries[index]);
+        if (!raced)
+        {
+            Pte.SetPteAt(table.Entries, index, Pte.TableEntry(fresh.Pfn));
+        }
+
+        mm.PageTableLock.Unlock();
+        if (raced)
+        {
+            kernel.FreePageTable(fresh);
+            return kernel.TableOf(table.Entries[index]);
+        }
+
+        return fresh;
+    }
+
+    /// <summary>__pte_alloc: a PTE table under the PMD, installed under the PMD lock.</summary>
+    private PtDesc? PteAlloc(PtDesc pmdTable, int index)
+    {
+        ulong e = pmdTable.Entries[index];
+        if (Pte.Present(e))
+        {
+            return kernel.TableOf(e);
+        }
+
+        PtDesc? fresh = kernel.AllocPageTable(0);
+        if (fresh is null)
+        {
+            return null;
+        }
+
+        pmdTable.Ptl.Lock();
+        bool raced = Pte.Present(pmdTable.Entries[index]);
+        if (!raced)
+        {
+            Pte.SetPteAt(pmdTable.Entries, index, Pte.TableEntry(fresh.Pfn));
+        }
+
+        pmdTable.Ptl.Unlock();
+        if (raced)
+        {
+            kernel.FreePageTable(fresh);
+            return kernel.TableOf(pmdTable.Entries[index]);
+        }
+
+        return fresh;
+    }
+
+    private FaultResult DoHugePmdAnonymousPage(Vma vma, PtDesc pmdTable, int index, ulong addr)
+    {
+        int folio = kernel.Machine.Memory.AllocHuge(AllocSite.UserPage);
+        if (folio < 0)
+        {
+            return FaultResult.Ok; // fall back to small pages, as Linux does
+        }
+
+        PtDesc? deposit = kernel.AllocPageTable(0);
+        if (deposit is null)
+        {
+            kernel.PutPage(folio);
+            return FaultResult.Oom;
+        }
+
+        pmdTable.Ptl.Lock();
+        if (Pte.None(pmdTable.Entries[index]))
+        {
+            kernel.Machine.Memory.MapCount(folio)++;
+            ulong pmd = Pte.MkHuge(Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(folio, vma.Writable))));
+            Pte.SetPteAt(pmdTable.Entries, index, pmd);
+            _deposited[(pmdTable.Pfn, index)] = deposit;
+            pmdTable.Ptl.Unlock();
+            return FaultResult.Ok;
+        }
+
+        pmdTable.Ptl.Unlock();
+        kernel.PutPage(folio);
+        kernel.FreePageTable(deposit);
+        return FaultResult.Ok;
+    }
+
+    private FaultResult HandlePteFault(Vma vma, PtDesc pte, ulong addr, bool write)
+    {
+        int index = _g.Index(addr, 0);
+        ulong ptent = Pte.PtepGet(pte.Entries, index);
+        if (Pte.None(ptent))
+        {
+            return vma.IsAnonymous ? DoAnonymousPage(vma, pte, index, write) : DoFileFault(vma, pte, index, addr, write);
+        }
+
+        if (write && !Pte.Write(ptent))
+        {
+            return DoWpPage(vma, pte, index, addr);
+        }
+
+        return FaultResult.Ok; // spurious: the hardware re-walks and finds the entry
+    }
+
+    private FaultResult DoAnonymousPage(Vma vma, PtDesc pte, int index, bool write)
+    {
+        if (!write)
+        {
+            // Map the shared zero page read-only; a later write copies it.
+            return InstallIfNone(pte, index, Pte.PfnPte(kernel.ZeroPfn, false) | Pte.Special, -1);
+        }
+
+        int pfn = kernel.Machine.Memory.Alloc(AllocSite.UserPage, FrameKind.User);
+        if (pfn < 0)
+        {
+            return FaultResult.Oom;
+        }
+
+        return InstallIfNone(pte, index, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(pfn, vma.Writable))), pfn);
+    }
+
+    private FaultResult DoFileFault(Vma vma, PtDesc pte, int index, ulong addr, bool write)
+    {
+        SimFile file = vma.File!;
+        long pgoff = vma.PgOff + (long)((addr - vma.Start) >> _g.PageShift);
+        if (!file.TryGetPage(pgoff, out int cached))
+        {
+            cached = kernel.Machine.Memory.Alloc(AllocSite.UserPage, FrameKind.User);
+            if (cached < 0)
+            {
+                return FaultResult.Oom;
+            }
+
+            file.AddPage(pgoff, cached);
+        }
+
+        if (write && !vma.IsShared)
+        {
+            // do_cow_fault: a private copy, mapped writable.
+            int copy = kernel.Machine.Memory.Alloc(AllocSite.UserPage, FrameKind.User);
+            return copy < 0 ? FaultResult.Oom : InstallIfNone(pte, index, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(copy, true))), copy);
+        }
+
+        // do_read_fault / do_shared_fault. Shared mappings track dirtying (write-notify):
+        // mapped read-only until written, so a write always reaches the kernel first.
+        kernel.GetPage(cached);
+        bool writable = write && vma.IsShared;
+        ulong entry = Pte.MkYoung(Pte.PfnPte(cached, writable));
+        if (writable)
+        {
+            entry = Pte.MkDirty(entry);
+            kernel.Machine.Memory.SetDirty(cached);
+        }
+
+        FaultResult r = InstallIfNone(pte, index, entry, cached);
+        if (r != FaultResult.Ok)
+        {
+            kernel.PutPage(cached);
+        }
+
+        return r;
+    }
+
+    /// <summary>Installs <paramref name="entry"/> under the PTE lock if the slot is still empty.</summary>
+    private FaultResult InstallIfNone(PtDesc pte, int index, ulong entry, int pfn)
+    {
+        pte.Ptl.Lock();
+        bool empty = Pte.None(Pte.PtepGet(pte.Entries, index));
+        if (empty)
+        {
+            Pte.SetPteAt(pte.Entries, index, entry);
+            if (pfn >= 0)
+            {
+                kernel.Machine.Memory.MapCount(pfn)++;
+            }
+        }
+
+        pte.Ptl.Unlock();
+        if (!empty && pfn >= 0)
+        {
+            kernel.PutPage(pfn); // lost a race: give the new page back
+        }
+
+        return FaultResult.Ok;
+    }
+
+    /// <summary>
+    /// do_wp_page: a write to a present read-only entry. Shared file pages are made writable
+    /// in place; the zero page and private file pages are copied (wp_page_copy), and the old
+    /// translation is flushed through a gather before the new one is installed.
+    /// </summary>
+    private FaultResult DoWpPage(Vma vma, PtDesc pte, int index, ulong addr)
+    {
+        ulong ptent = Pte.PtepGet(pte.Entries, index);
+        if (vma.IsShared)
+        {
+            pte.Ptl.Lock();
+            ulong cur = Pte.PtepGet(pte.Entries, index);
+            if (Pte.Present(cur))
+            {
+                Pte.SetPteAt(pte.Entries, index, Pte.MkDirty(Pte.MkWrite(cur)));
+                kernel.Machine.Memory.SetDirty(Pte.Pfn(cur));
+            }
+
+            pte.Ptl.Unlock();
+            return FaultResult.Ok;
+        }
+
+        if (vma.IsAnonymous && !Pte.IsSpecial(ptent) && kernel.Machine.Memory.MapCount(Pte.Pfn(ptent)) == 1)
+        {
+            // Exclusive anonymous page: reuse it (permission upgrade needs no flush on x86).
+            pte.Ptl.Lock();
+            Pte.SetPteAt(pte.Entries, index, Pte.MkDirty(Pte.MkWrite(Pte.PtepGet(pte.Entries, index))));
+            pte.Ptl.Unlock();
+            return FaultResult.Ok;
+        }
+
+        return WpPageCopy(vma, pte, index, addr, ptent);
+    }
+
+    private FaultResult WpPageCopy(Vma vma, PtDesc pte, int index, ulong addr, ulong expected)
+    {
+        int copy = kernel.Machine.Memory.Alloc(AllocSite.UserPage, FrameKind.User);
+        if (copy < 0)
+        {
+            return FaultResult.Oom;
+        }
+
+        Gather tlb = Gather.TlbGatherMmu(kernel, vma.Mm);
+        pte.Ptl.Lock();
+        bool same = Pte.PtepGet(pte.Entries, index) == expected;
+        if (same)
+        {
+            // ptep_clear_flush through the gather: unhook, invalidate, then install the copy.
+            ulong old = Pte.PtepGetAndClear(pte.Entries, index);
+            int oldPfn = Pte.Pfn(old);
+            kernel.Observer.LeafCleared(vma.Mm.Id, addr, 0, oldPfn);
+            tlb.RemoveTlbEntry(addr, old);
+            if (!Pte.IsSpecial(old))
+            {
+                kernel.RemoveRmap(oldPfn, vma);
+                tlb.RemovePage(oldPfn, delayRmap: false);
+            }
+
+            tlb.FlushMmuTlbOnly();
+            Pte.SetPteAt(pte.Entries, index, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(copy, true))));
+            kernel.Machine.Memory.MapCount(copy)++;
+        }
+
+        pte.Ptl.Unlock();
+        tlb.TlbFinishMmu();
+        if (!same)
+        {
+            kernel.PutPage(copy);
+        }
+
+        return FaultResult.Ok;
+    }
+}

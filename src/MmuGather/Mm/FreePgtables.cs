@@ -1,0 +1,142 @@
+using MmuGather.Machine;
+
+namespace MmuGather.Mm;
+
+/// <summary>
+/// free_pgtables / free_pgd_range: after the vmas' pages are zapped, unhook and free the
+/// page-table pages that no remaining vma needs. A table is freed only if the whole span it
+/// maps lies inside [floor, ceiling), the gap left by neighbouring vmas; each unhooked table
+/// goes to the gather (pte_free_tlb and friends), never straight back to the allocator.
+/// </summary>
+public sealed class FreePgtables(Kernel kernel)
+{
+    private readonly Geometry _g = kernel.Geometry;
+
+    /// <summary>
+    /// free_pgtables: the vmas (already detached, in address order) lie between floor and
+    /// ceiling (0 ceiling: the top of the address space, USER_PGTABLES_CEILING).
+    /// Vmas closer than a PMD apart are freed in one sweep.
+    /// </summary>
+    public void Free(Gather tlb, IReadOnlyList<Vma> vmas, ulong floor, ulong ceiling)
+    {
+        int i = 0;
+        while (i < vmas.Count)
+        {
+            ulong addr = vmas[i].Start;
+            ulong end = vmas[i].End;
+            int j = i + 1;
+            while (j < vmas.Count && vmas[j].Start <= end + _g.EntrySpan(1))
+            {
+                end = vmas[j].End;
+                j++;
+            }
+
+            ulong nextCeiling = j < vmas.Count ? vmas[j].Start : ceiling;
+            FreePgdRange(tlb, addr, end, floor, nextCeiling);
+            floor = end;
+            i = j;
+        }
+    }
+
+    /// <summary>free_pgd_range: trim [addr, end) to whole PMD spans inside the gap, then walk.</summary>
+    public void FreePgdRange(Gather tlb, ulong addr, ulong end, ulong floor, ulong ceiling)
+    {
+        ulong pmdMask = ~(_g.EntrySpan(1) - 1);
+        ulong pmdSize = _g.EntrySpan(1);
+
+        // Only whole PTE tables (PMD spans) can be freed: round inwards, respecting the gap.
+        addr &= pmdMask;
+        if (addr < floor)
+        {
+            addr += pmdSize;
+            if (addr == 0)
+            {
+                return;
+            }
+        }
+
+        if (ceiling != 0)
+        {
+            ceiling &= pmdMask;
+            if (ceiling == 0)
+            {
+                return;
+            }
+        }
+
+        if (end - 1 > ceiling - 1)
+        {
+            end -= pmdSize;
+        }
+
+        if (addr > end - 1)
+        {
+            return;
+        }
+
+        FreeLevelRange(tlb, tlb.Mm.Pgd, addr, end, floor, ceiling);
+    }
+
+    /// <summary>
+    /// free_p4d/pud/pmd_range in one: free the tables below each present entry of
+    /// <paramref name="table"/> in [addr, end); the caller decides about this table itself.
+    /// </summary>
+    private void FreeLevelRange(Gather tlb, PtDesc table, ulong addr, ulong end, ulong floor, ulong ceiling)
+    {
+        int level = table.Level;
+        do
+        {
+            ulong next = _g.AddrEnd(addr, end, level);
+            int index = _g.Index(addr, level);
+            ulong entry = table.Entries[index];
+            if (Pte.Present(entry))
+            {
+                kernel.Diag.Assert(!(level == 1 && Pte.TransHuge(entry)), $"huge pmd at 0x{addr:x} still mapped while freeing page tables");
+                PtDesc child = kernel.TableOf(entry);
+                if (level > 1)
+                {
+                    FreeLevelRange(tlb, child, addr, next, floor, ceiling);
+                }
+
+                if (level == 1 || CoversWholeSpan(child, addr, next, floor, ceiling))
+                {
+                    Unhook(tlb, table, index, child, addr);
+                }
+            }
+
+            addr = next;
+        }
+        while (addr != end);
+    }
+
+    /// <summary>Whether the span <paramref name="child"/> maps lies inside the gap, so no one else needs it.</summary>
+    private bool CoversWholeSpan(PtDesc child, ulong start, ulong end, ulong floor, ulong ceiling)
+    {
+        // Mirrors the checks at the end of free_pmd_range / free_pud_range, at the child's level.
+        ulong mask = ~(_g.TableSpan(child.Level) - 1);
+        ulong s = start & mask;
+        if (s < floor)
+        {
+            return false;
+        }
+
+        if (ceiling != 0)
+        {
+            ceiling &= mask;
+            if (ceiling == 0)
+            {
+                return false;
+            }
+        }
+
+        return end - 1 <= ceiling - 1;
+    }
+
+    private void Unhook(Gather tlb, PtDesc parent, int index, PtDesc child, ulong addr)
+    {
+        // pmd_clear / pud_clear / p4d_clear, then hand the table to the gather.
+        Pte.Clear(parent.Entries, index);
+        kernel.Observer.TableUnhooked(tlb.Mm.Id, addr, child.Level, child.Pfn);
+        tlb.FreeTableTlb(child, addr);
+    }
+}

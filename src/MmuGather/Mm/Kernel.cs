@@ -1,0 +1,272 @@
+using MmuGather.Machine;
+using MmuGather.Machine.Sync;
+
+namespace MmuGather.Mm;
+
+/// <summary>
+/// The modelled kernel on one simulated machine: the page allocator's users (page tables,
+/// user pages, the zero page), RCU, the per-CPU view of which mm each CPU runs (active_mm,
+/// lazy TLB), the architecture back-end, and the mm operations (<see cref="Mmap"/>,
+/// <see cref="Zap"/>, <see cref="Faults"/>, <see cref="Madvise"/>, <see cref="GupFast"/>).
+/// </summary>
+public sealed class Kernel
+{
+    private readonly PtDesc?[] _ptdescs;
+    private readonly MmStruct?[] _activeMm;
+    private readonly bool[] _lazy;
+    private int _nextMmId = 1;
+    private readonly List<SimFile> _files = [];
+    private int _nextFileId = 1;
+
+    public Kernel(SimMachine machine, Func<Kernel, ArchMmu> arch, KernelBug bugs = KernelBug.None)
+    {
+        Machine = machine;
+        Bugs = bugs;
+        Counters = new KernelCounters();
+        Rcu = new Rcu(machine, Counters);
+        _ptdescs = new PtDesc?[machine.Memory.FrameCount];
+        _activeMm = new MmStruct?[machine.Cpus.Count];
+        _lazy = new bool[machine.Cpus.Count];
+        ZeroPfn = machine.Memory.Alloc(AllocSite.UserPage, FrameKind.Reserved);
+        Diag.Assert(ZeroPfn > 0, "no frame for the zero page");
+        Arch = arch(this);
+        Zap = new Zap(this);
+        FreePgtables = new FreePgtables(this);
+        Faults = new Faults(this);
+        Mmap = new Mmap(this);
+        Madvise = new Madvise(this);
+        GupFast = new GupFast(this);
+    }
+
+    public SimMachine Machine { get; }
+
+    /// <summary>Deliberately broken variants switched on for this run (normally none).</summary>
+    public KernelBug Bugs { get; }
+
+    public bool Has(KernelBug bug) => (Bugs & bug) != 0;
+
+    public Geometry Geometry => Machine.Geometry;
+
+    public Diagnostics Diag => Machine.Diag;
+
+    public Observer Observer => Machine.Observer;
+
+    public KernelCounters Counters { get; }
+
+    public Rcu Rcu { get; }
+
+    public ArchMmu Arch { get; }
+
+    public Zap Zap { get; }
+
+    public FreePgtables FreePgtables { get; }
+
+    public Faults Faults { get; }
+
+    public Mmap Mmap { get; }
+
+    public Madvise Madvise { get; }
+
+    public GupFast GupFast { get; }
+
+    /// <summary>The shared zero page: read faults on anonymous memory map it read-only.</summary>
+    public int ZeroPfn { get; }
+
+    /// <summary>The mm the CPU has loaded (its own task's, or the previous one's while lazy).</summary>
+    public MmStruct? ActiveMm(int cpu) => _activeMm[cpu];
+
+    /// <summary>The CPU runs a kernel thread or idles with someone else's mm still loaded.</summary>
+    public bool IsLazy(int cpu) => _lazy[cpu];
+
+    // ---------------------------------------------------------------- address spaces
+
+    /// <summary>mm_alloc + pgd_alloc + init_new_context.</summary>
+    public MmStruct CreateMm(string name)
+    {
+        PtDesc pgd = AllocPageTable(Geometry.Levels - 1)
+            ?? throw new InvalidOperationException($"out of memory allocating the pgd of '{name}'");
+        int id = _nextMmId++;
+        var mm = new MmStruct(id, name, pgd, new RwSemaphore(Machine, $"mmap_lock(mm{id})"), new Spinlock(Machine, $"page_table_lock(mm{id})"));
+        Arch.InitContext(mm);
+        return mm;
+    }
+
+    public SimFile CreateFile(string name)
+    {
+        var file = new SimFile(_nextFileId++, name);
+        _files.Add(file);
+        return file;
+    }
+
+    /// <summary>Drops every page cache page (the files are deleted at the end of a run).</summary>
+    public void ReleaseFiles()
+    {
+        foreach (SimFile file in _files)
+        {
+            Diag.Assert(file.Mappings.Count == 0, $"file '{file.Name}' released while still mapped");
+            foreach (var (_, pfn) in file.Pages)
+            {
+                Machine.Memory.ClearDirty(pfn);
+                PutPage(pfn);
+            }
+
+            file.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Context switch of the current CPU to a task of <paramref name="next"/> (null: to the
+    /// idle task, which keeps the previous mm loaded lazily).
+    /// </summary>
+    public void ContextSwitch(MmStruct? next)
+    {
+        int cpu = Machine.Current.Id;
+        MmStruct? prev = _activeMm[cpu];
+        if (next is null)
+        {
+            if (prev is not null && !_lazy[cpu])
+            {
+                _lazy[cpu] = true;
+                Observer.LazyTlb(cpu, true);
+                Arch.EnterLazyTlb(prev);
+            }
+
+            return;
+        }
+
+        bool wasLazy = _lazy[cpu];
+        _lazy[cpu] = false;
+        if (wasLazy)
+        {
+            Observer.LazyTlb(cpu, false);
+        }
+
+        if (prev == next)
+        {
+            if (wasLazy)
+            {
+                // Back from lazy mode on the same mm: flushes skipped meanwhile must be caught up.
+                Arch.SwitchMm(prev, next);
+            }
+
+            return;
+        }
+
+        Arch.SwitchMm(prev, next);
+        _activeMm[cpu] = next;
+        next.MmCount++;
+        if (prev is not null)
+        {
+            MmDrop(prev);
+        }
+    }
+
+    /// <summary>The current CPU leaves a lazily held mm for init_mm (the flush of freed tables does this).</summary>
+    public void LeaveLazyMm()
+    {
+        int cpu = Machine.Current.Id;
+        MmStruct? mm = _activeMm[cpu];
+        if (mm is null)
+        {
+            return;
+        }
+
+        Diag.Assert(_lazy[cpu], $"CPU{cpu} leaves mm{mm.Id} it is actively running");
+        Arch.LeaveMm(mm);
+        _activeMm[cpu] = null;
+        _lazy[cpu] = false;
+        Observer.LazyTlb(cpu, false);
+        MmDrop(mm);
+    }
+
+    /// <summary>mmdrop: the last reference frees the pgd (after exit_mmap emptied it).</summary>
+    public void MmDrop(MmStruct mm)
+    {
+        mm.MmCount--;
+        Diag.Assert(mm.MmCount >= 0, $"mm{mm.Id} mm_count below zero");
+        if (mm.MmCount == 0)
+        {
+            Diag.Assert(mm.Dead, $"mm{mm.Id} freed while it still has an address space");
+            FreePageTable(mm.Pgd);
+        }
+    }
+
+    // ---------------------------------------------------------------- page tables
+
+    /// <summary>pte_alloc_one / pmd_alloc_one / ...: a zeroed table page, or null when allocation fails.</summary>
+    public PtDesc? AllocPageTable(int level)
+    {
+        int pfn = Machine.Memory.Alloc(AllocSite.PageTable, FrameKind.PageTable);
+        if (pfn < 0)
+        {
+            return null;
+        }
+
+        var pt = new PtDesc(pfn, level, Machine.Memory.TableEntries(pfn), new Spinlock(Machine, $"ptl(pfn 0x{pfn:x})"));
+        _ptdescs[pfn] = pt;
+        return pt;
+    }
+
+    /// <summary>The descriptor of the table a non-leaf entry points to.</summary>
+    public PtDesc TableOf(ulong entry)
+    {
+        int pfn = Pte.Pfn(entry);
+        PtDesc? pt = _ptdescs[pfn];
+        Diag.Assert(pt is not null && Machine.Memory.Kind(pfn) == FrameKind.PageTable, $"entry 0x{entry:x} points at pfn 0x{pfn:x}, which is not a live page table");
+        return pt;
+    }
+
+    /// <summary>__tlb_remove_table / pte_free: give a table page back to the allocator.</summary>
+    public void FreePageTable(PtDesc table)
+    {
+        Diag.Assert(_ptdescs[table.Pfn] == table, $"freeing table pfn 0x{table.Pfn:x} twice");
+        _ptdescs[table.Pfn] = null;
+        Counters.Add(Counter.PageTablesFreed);
+        Machine.Memory.Free(table.Pfn);
+    }
+
+    /// <summary>The RCU callback of a table batch: free every table, then the batch page.</summary>
+    public void FreeTableBatch(TableBatch batch)
+    {
+        for (int i = 0; i < batch.Nr; i++)
+        {
+            FreePageTable(batch.Tables[i]);
+        }
+
+        Machine.Memory.Free(batch.BackingPfn);
+    }
+
+    // ---------------------------------------------------------------- pages
+
+    /// <summary>folio_put: drop a reference; the last one frees the folio (all its frames).</summary>
+    public void PutPage(int pfn)
+    {
+        ref int refs = ref Machine.Memory.RefCount(pfn);
+        Diag.Assert(refs > 0, $"put_page of pfn 0x{pfn:x} with no reference");
+        if (--refs == 0)
+        {
+            Diag.Assert(Machine.Memory.MapCount(pfn) == 0, $"pfn 0x{pfn:x} freed while still mapped");
+            Counters.Add(Counter.PagesFreed, 1L << Machine.Memory.Order(pfn));
+            Machine.Memory.Free(pfn);
+        }
+    }
+
+    public void GetPage(int pfn) => Machine.Memory.RefCount(pfn)++;
+
+    /// <summary>folio_remove_rmap_pte(s): one mapping of the page is gone.</summary>
+    public void RemoveRmap(int pfn, Vma vma)
+    {
+        ref int maps = ref Machine.Memory.MapCount(pfn);
+        Diag.Assert(maps > 0, $"rmap removal of pfn 0x{pfn:x} in {vma} with map count {maps}");
+        maps--;
+    }
+
+    /// <summary>cond_resched: a point where the task may be preempted; a bug in atomic context.</summary>
+    public void CondResched()
+    {
+        Cpu cpu = Machine.Current;
+        Counters.Add(Counter.CondResched);
+        Observer.MightSleep(cpu.Id, cpu.PreemptCount, !cpu.IrqsEnabled, "cond_resched");
+        Machine.Scheduler.SchedulingPoint(SchedPoint.CondResched);
+    }
+}

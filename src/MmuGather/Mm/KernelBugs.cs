@@ -1,0 +1,26 @@
+namespace MmuGather.Mm;
+
+/// <summary>The scenario names of <see cref="KernelBug"/> switches.</summary>
+public static class KernelBugs
+{
+    private static readonly (string Name, KernelBug Bug)[] s_all =
+    [
+        ("free-before-flush", KernelBug.FreeBeforeFlush),
+        ("skip-remote-flush", KernelBug.SkipRemoteFlush),
+        ("flush-under-ptl", KernelBug.FlushUnderPtl),
+        ("leak-gather-batches", KernelBug.LeakGatherBatches),
+    ];
+
+    public static IReadOnlyList<string> Names { get; } = s_all.Select(b => b.Name).ToArray();
+
+    public static KernelBug Parse(IEnumerable<string> names)
+    {
+        KernelBug bugs = KernelBug.None;
+        foreach (string name in names)
+        {
+            bugs |= s_all.FirstOrDefault(b => b.Name == name).Bug;
+        }
+
+        return bugs;
+    }
+}

@@ -1,0 +1,24 @@
+namespace MmuGather.Mm;
+
+/// <summary>
+/// mm/madvise.c, MADV_DONTNEED: zap the pages of a range but keep the vmas and the page
+/// tables. Runs under the mmap lock for read, so it can race with another zapper of the
+/// same mm; one gather covers every vma in the range.
+/// </summary>
+public sealed class Madvise(Kernel kernel)
+{
+    public void DontNeed(MmStruct mm, ulong start, ulong length)
+    {
+        ulong end = start + length;
+        mm.MmapLock.DownRead();
+        Gather tlb = Gather.TlbGatherMmu(kernel, mm);
+        foreach (Vma vma in mm.Vmas.Where(v => v.End > start && v.Start < end).ToList())
+        {
+            kernel.Zap.UnmapSingleVma(tlb, vma, start, end);
+        }
+
+        tlb.TlbFinishMmu();
+        mm.MmapLock.UpRead();
+        kernel.Observer.OperationReturned("madvise", mm.Id, start, end);
+    }
+}

@@ -1,0 +1,99 @@
+using MmuGather.Machine.Sync;
+
+namespace MmuGather.Mm;
+
+/// <summary>
+/// struct mm_struct: one address space. Holds the vma list, the page-table root, the mmap
+/// lock (a reader-writer semaphore), the page_table_lock that guards upper-level table
+/// installs, mm_cpumask (CPUs that may hold translations), the TLB generation x86 uses to
+/// decide partial or full remote flushes, and tlb_flush_pending, the count of gathers in
+/// flight that lets tlb_finish_mmu notice a parallel zapper (99baac21e458).
+/// </summary>
+public sealed class MmStruct
+{
+    private readonly List<Vma> _vmas = [];
+
+    internal MmStruct(int id, string name, PtDesc pgd, RwSemaphore mmapLock, Spinlock pageTableLock)
+    {
+        Id = id;
+        Name = name;
+        Pgd = pgd;
+        MmapLock = mmapLock;
+        PageTableLock = pageTableLock;
+    }
+
+    /// <summary>The mm's id, used as its ASID/PCID tag in every TLB.</summary>
+    public int Id { get; }
+
+    public string Name { get; }
+
+    public PtDesc Pgd { get; }
+
+    public RwSemaphore MmapLock { get; }
+
+    /// <summary>mm->page_table_lock: guards installing upper-level tables and huge PMDs.</summary>
+    public Spinlock PageTableLock { get; }
+
+    /// <summary>mm_cpumask: bit i set while CPU i may hold translations of this mm.</summary>
+    public ulong CpuMask { get; internal set; }
+
+    /// <summary>mm->context.tlb_gen: bumped by every flush request (x86; harmless elsewhere).</summary>
+    public long TlbGen { get; internal set; } = 1;
+
+    /// <summary>mm->tlb_flush_pending: gathers in progress on this mm.</summary>
+    public int TlbFlushPending { get; internal set; }
+
+    /// <summary>mm_users: live threads.</summary>
+    public int Users { get; internal set; }
+
+    /// <summary>mm_count: references that keep the struct (and pgd) alive, lazy-TLB CPUs included.</summary>
+    public int MmCount { get; internal set; } = 1;
+
+    /// <summary>Set once exit_mmap has torn the address space down.</summary>
+    public bool Dead { get; internal set; }
+
+    /// <summary>Per-architecture context (mm->context), owned by the back-end.</summary>
+    public object? ArchContext { get; set; }
+
+    public IReadOnlyList<Vma> Vmas => _vmas;
+
+    /// <summary>find_vma: the first vma with End &gt; addr, or null.</summary>
+    public Vma? FindVma(ulong addr)
+    {
+        int lo = 0;
+        int hi = _vmas.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) / 2;
+            if (_vmas[mid].End <= addr)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo < _vmas.Count ? _vmas[lo] : null;
+    }
+
+    public int IndexOf(Vma vma) => _vmas.IndexOf(vma);
+
+    internal void InsertVma(Vma vma)
+    {
+        int i = 0;
+        while (i < _vmas.Count && _vmas[i].Start < vma.Start)
+        {
+            i++;
+        }
+
+        _vmas.Insert(i, vma);
+    }
+
+    internal void RemoveVma(Vma vma) => _vmas.Remove(vma);
+
+    public bool InCpuMask(int cpu) => (CpuMask & (1UL << cpu)) != 0;
+
+    public override string ToString() => $"mm{Id}({Name})";
+}

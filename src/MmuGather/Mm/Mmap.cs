@@ -1,0 +1,177 @@
+using MmuGather.Machine;
+
+namespace MmuGather.Mm;
+
+/// <summary>
+/// mm/mmap.c and mm/vma.c: do_mmap, do_munmap (with vma splitting and the downgrade of the
+/// mmap lock to read before zapping), unmap_region, and exit_mmap (the fullmm teardown).
+/// </summary>
+public sealed class Mmap(Kernel kernel)
+{
+    private readonly Geometry _g = kernel.Geometry;
+
+    /// <summary>mmap_base: top-down allocation starts 1 TiB below TASK_SIZE (room for the stack).</summary>
+    public ulong MmapBase => _g.TaskSize - (1UL << 40);
+
+    /// <summary>do_mmap (+ mm_populate): returns the start address, or throws if no gap fits.</summary>
+    public Vma DoMmap(MmStruct mm, MappingRequest request)
+    {
+        ulong length = AlignUp(request.Length);
+        if (length == 0 || length >= MmapBase)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), $"mmap length 0x{request.Length:x} is not usable");
+        }
+
+        VmFlags flags = VmFlags.Read | VmFlags.Write | (request.Shared ? VmFlags.Shared : 0) | (request.Thp ? VmFlags.HugePage : 0);
+        SimFile? file = request.FileBacked ? kernel.CreateFile(request.Name) : null;
+        mm.MmapLock.DownWrite();
+        ulong start = GetUnmappedArea(mm, length, request.Thp || length % _g.EntrySpan(1) == 0);
+        var vma = new Vma(mm, start, start + length, flags, file, 0, request.Name);
+        mm.InsertVma(vma);
+        file?.Mappings.Add(vma);
+        mm.MmapLock.UpWrite();
+        if (request.Populate)
+        {
+            mm.MmapLock.DownRead();
+            kernel.Faults.Populate(vma, vma.Start, vma.End);
+            mm.MmapLock.UpRead();
+        }
+
+        return vma;
+    }
+
+    /// <summary>
+    /// do_munmap: split the vmas at the edges, detach them under the write lock, downgrade to
+    /// the read lock (so page faults and MADV_DONTNEED of other threads may run alongside),
+    /// then unmap_region. Nothing mapped in the range is not an error.
+    /// </summary>
+    public void DoMunmap(MmStruct mm, ulong start, ulong length)
+    {
+        if ((start & ~_g.PageMask) != 0 || length == 0)
+        {
+            throw new ArgumentException($"munmap(0x{start:x}, 0x{length:x}): start must be page aligned and length non-zero");
+        }
+
+        ulong end = start + AlignUp(length);
+        mm.MmapLock.DownWrite();
+        List<Vma> detached = Detach(mm, start, end, out Vma? prev, out Vma? next);
+        if (detached.Count == 0)
+        {
+            mm.MmapLock.UpWrite();
+            kernel.Observer.OperationReturned("munmap", mm.Id, start, end);
+            return;
+        }
+
+        mm.MmapLock.DowngradeWrite();
+        UnmapRegion(mm, detached, start, end, prev?.End ?? 0, next?.Start ?? 0);
+        foreach (Vma vma in detached)
+        {
+            vma.File?.Mappings.Remove(vma);
+        }
+
+        mm.MmapLock.UpRead();
+        kernel.Observer.OperationReturned("munmap", mm.Id, start, end);
+    }
+
+    /// <summary>unmap_region: one gather for the zap of every vma and the page tables they leave.</summary>
+    public void UnmapRegion(MmStruct mm, IReadOnlyList<Vma> vmas, ulong start, ulong end, ulong floor, ulong ceiling)
+    {
+        Gather tlb = Gather.TlbGatherMmu(kernel, mm);
+        kernel.Zap.UnmapVmas(tlb, vmas, start, end);
+        kernel.FreePgtables.Free(tlb, vmas, floor, ceiling);
+        tlb.TlbFinishMmu();
+    }
+
+    /// <summary>
+    /// exit_mmap: the last user is gone. Zap everything with a fullmm gather under the read
+    /// lock, free every table under the write lock, flush once, and drop the vmas.
+    /// </summary>
+    public void ExitMmap(MmStruct mm)
+    {
+        kernel.Diag.Assert(!mm.Dead, $"exit_mmap of mm{mm.Id} twice");
+        var vmas = mm.Vmas.ToList();
+        mm.MmapLock.DownRead();
+        Gather tlb = Gather.TlbGatherMmuFullMm(kernel, mm);
+        kernel.Zap.UnmapVmas(tlb, vmas, 0, ulong.MaxValue);
+        mm.MmapLock.UpRead();
+        mm.MmapLock.DownWrite();
+        kernel.FreePgtables.Free(tlb, vmas, 0, 0);
+        tlb.TlbFinishMmu();
+        foreach (Vma vma in vmas)
+        {
+            mm.RemoveVma(vma);
+            vma.File?.Mappings.Remove(vma);
+        }
+
+        mm.Dead = true;
+        mm.MmapLock.UpWrite();
+        kernel.Observer.OperationReturned("exit", mm.Id, 0, _g.TaskSize);
+    }
+
+    private List<Vma> Detach(MmStruct mm, ulong start, ulong end, out Vma? prev, out Vma? next)
+    {
+        Vma? first = mm.FindVma(start);
+        if (first is not null && first.Start < start && first.End > start)
+        {
+            SplitVma(mm, first, start);
+        }
+
+        Vma? last = mm.FindVma(end - 1);
+        if (last is not null && last.Start < end && last.End > end)
+        {
+            SplitVma(mm, last, end);
+        }
+
+        var detached = mm.Vmas.Where(v => v.Start >= start && v.End <= end).ToList();
+        prev = mm.Vmas.LastOrDefault(v => v.End <= start);
+        next = mm.Vmas.FirstOrDefault(v => v.Start >= end);
+        foreach (Vma vma in detached)
+        {
+            mm.RemoveVma(vma);
+        }
+
+        return detached;
+    }
+
+    /// <summary>__split_vma: cut <paramref name="vma"/> at addr; the upper part becomes a new vma.</summary>
+    private void SplitVma(MmStruct mm, Vma vma, ulong addr)
+    {
+        var upper = new Vma(mm, addr, vma.End, vma.Flags, vma.File, vma.PgOff + (long)((addr - vma.Start) >> _g.PageShift), vma.Name);
+        vma.End = addr;
+        mm.InsertVma(upper);
+        vma.File?.Mappings.Add(upper);
+    }
+
+    /// <summary>Top-down search for a gap below mmap_base; large anonymous maps get PMD alignment.</summary>
+    private ulong GetUnmappedArea(MmStruct mm, ulong length, bool pmdAlign)
+    {
+        ulong align = pmdAlign ? _g.EntrySpan(1) : _g.PageSize;
+        ulong ceiling = MmapBase;
+        for (int i = mm.Vmas.Count - 1; i >= -1; i--)
+        {
+            ulong floor = i >= 0 ? mm.Vmas[i].End : _g.EntrySpan(2);
+            if (i >= 0 && mm.Vmas[i].Start >= ceiling)
+            {
+                continue;
+            }
+
+            if (ceiling >= length)
+            {
+                ulong candidate = (ceiling - length) & ~(align - 1);
+                if (candidate >= floor)
+                {
+                    return candidate;
+                }
+            }
+
+            if (i >= 0)
+            {
+                ceiling = Math.Min(ceiling, mm.Vmas[i].Start);
+            }
+        }
+
+        throw new InvalidOperationException($"no gap of 0x{length:x} bytes left in mm{mm.Id}");
+    }
+
+    private ulong AlignUp(ulong length) => (length + _g.PageSize - 1) & _g.PageMask;
+}

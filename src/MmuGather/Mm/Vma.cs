@@ -1,0 +1,41 @@
+namespace MmuGather.Mm;
+
+/// <summary>struct vm_area_struct: [Start, End) of one mapping, its flags and backing.</summary>
+public sealed class Vma
+{
+    public Vma(MmStruct mm, ulong start, ulong end, VmFlags flags, SimFile? file, long pgoff, string name)
+    {
+        Mm = mm;
+        Start = start;
+        End = end;
+        Flags = flags;
+        File = file;
+        PgOff = pgoff;
+        Name = name;
+    }
+
+    public MmStruct Mm { get; }
+
+    public ulong Start { get; internal set; }
+
+    public ulong End { get; internal set; }
+
+    public VmFlags Flags { get; }
+
+    /// <summary>vm_file; null for anonymous memory.</summary>
+    public SimFile? File { get; }
+
+    /// <summary>vm_pgoff: file offset of Start, in pages.</summary>
+    public long PgOff { get; internal set; }
+
+    /// <summary>The scenario's region name (for messages).</summary>
+    public string Name { get; }
+
+    public bool IsAnonymous => File is null;
+
+    public bool IsShared => (Flags & VmFlags.Shared) != 0;
+
+    public bool Writable => (Flags & VmFlags.Write) != 0;
+
+    public override string ToString() => $"{Name}[0x{Start:x}-0x{End:x})";
+}

@@ -1,0 +1,213 @@
+using MmuGather.Machine;
+
+namespace MmuGather.Mm;
+
+/// <summary>
+/// The unmap half of mm/memory.c: unmap_vmas, unmap_page_range, zap_pud/pmd/pte_range,
+/// zap_huge_pmd. Walks the page tables of a range, clears each leaf entry under its lock,
+/// tells the gather (range, pages) and lets the gather decide when to flush.
+/// </summary>
+public sealed class Zap(Kernel kernel)
+{
+    private readonly Geometry _g = kernel.Geometry;
+
+    /// <summary>unmap_vmas: zap [start, end) in every vma of <paramref name="vmas"/>.</summary>
+    public void UnmapVmas(Gather tlb, IReadOnlyList<Vma> vmas, ulong start, ulong end)
+    {
+        foreach (Vma vma in vmas)
+        {
+            UnmapSingleVma(tlb, vma, start, end);
+        }
+    }
+
+    /// <summary>unmap_single_vma: the part of [start, end) inside <paramref name="vma"/>.</summary>
+    public void UnmapSingleVma(Gather tlb, Vma vma, ulong start, ulong end)
+    {
+        ulong s = Math.Max(vma.Start, start);
+        ulong e = Math.Min(vma.End, end);
+        if (s >= e)
+        {
+            return;
+        }
+
+        UnmapPageRange(tlb, vma, s, e);
+    }
+
+    /// <summary>unmap_page_range: tlb_start_vma, the table walk, tlb_end_vma.</summary>
+    public void UnmapPageRange(Gather tlb, Vma vma, ulong addr, ulong end)
+    {
+        kernel.Diag.Assert(addr < end && (addr & ~_g.PageMask) == 0 && (end & ~_g.PageMask) == 0, $"unaligned zap [0x{addr:x}, 0x{end:x})");
+        tlb.StartVma(vma);
+        ZapUpperRange(tlb, vma, vma.Mm.Pgd, addr, end);
+        tlb.EndVma(vma);
+    }
+
+    /// <summary>zap_p4d_range / zap_pud_range: descend through the levels above the PMD.</summary>
+    private void ZapUpperRange(Gather tlb, Vma vma, PtDesc table, ulong addr, ulong end)
+    {
+        int level = table.Level;
+        if (level == 1)
+        {
+            ZapPmdRange(tlb, vma, table, addr, end);
+            return;
+        }
+
+        do
+        {
+            ulong next = _g.AddrEnd(addr, end, level);
+            ulong entry = table.Entries[_g.Index(addr, level)];
+            if (Pte.Present(entry))
+            {
+                ZapUpperRange(tlb, vma, kernel.TableOf(entry), addr, next);
+            }
+
+            addr = next;
+        }
+        while (addr != end);
+    }
+
+    /// <summary>zap_pmd_range: huge PMDs are zapped whole; PTE tables are zapped, retried while the gather fills.</summary>
+    private void ZapPmdRange(Gather tlb, Vma vma, PtDesc pmdTable, ulong addr, ulong end)
+    {
+        do
+        {
+            ulong next = _g.AddrEnd(addr, end, 1);
+            int index = _g.Index(addr, 1);
+            ulong pmd = Pte.PtepGet(pmdTable.Entries, index);
+            if (Pte.TransHuge(pmd))
+            {
+                kernel.Diag.Assert(next - addr == _g.EntrySpan(1), $"partial zap of huge pmd at 0x{addr:x}: split_huge_pmd is not modelled (munmap splits vmas on 2 MiB boundaries for thp regions)");
+                ZapHugePmd(tlb, vma, pmdTable, index, addr);
+            }
+            else if (Pte.Present(pmd))
+            {
+                PtDesc pte = kernel.TableOf(pmd);
+                ulong at = addr;
+                int bound = (int)((next - addr) >> _g.PageShift) + 1;
+                while (at != next && bound-- > 0)
+                {
+                    // zap_pte_range returns early when the gather filled up; go again from there.
+                    at = ZapPteRange(tlb, vma, pte, at, next);
+                }
+
+                kernel.Diag.Assert(at == next, "zap_pte_range made no progress");
+            }
+
+            kernel.CondResched();
+            addr = next;
+        }
+        while (addr != end);
+    }
+
+    /// <summary>
+    /// zap_pte_range: clear the PTEs of one table under its split lock. Returns where it
+    /// stopped: <paramref name="end"/>, or earlier when the gather filled up (force_break).
+    /// <code>
+    /// ptl held:   clear PTE, record range, queue page     (nothing freed yet)
+    ///             ...gather full, or a dirty shared page's rmap was delayed...
+    ///             flush TLB, then remove delayed rmaps     (still under ptl: writeback
+    ///                                                       cannot find the page mapped
+    ///                                                       while a stale writable TLB
+    ///                                                       entry lives, 5df397dec7c4)
+    /// ptl dropped: free the pages (may sleep between chunks)
+    /// </code>
+    /// </summary>
+    public ulong ZapPteRange(Gather tlb, Vma vma, PtDesc pte, ulong addr, ulong end)
+    {
+        bool forceFlush = false;
+        pte.Ptl.Lock();
+        kernel.Arch.EnterLazyMmuMode();
+        do
+        {
+            int index = _g.Index(addr, 0);
+            ulong ptent = Pte.PtepGet(pte.Entries, index);
+            if (Pte.None(ptent))
+            {
+                addr += _g.PageSize;
+                continue;
+            }
+
+            bool full = ZapPresentPte(tlb, vma, pte, index, addr, ref forceFlush);
+            addr += _g.PageSize;
+            if (full)
+            {
+                kernel.Counters.Add(Counter.GatherForcedFlushes);
+                forceFlush = true;
+                break;
+            }
+        }
+        while (addr != end);
+
+        kernel.Arch.LeaveLazyMmuMode();
+
+        // Do the actual TLB flush before dropping the PTE lock.
+        if (forceFlush)
+        {
+            tlb.FlushMmuTlbOnly();
+            tlb.FlushRmaps(vma);
+        }
+
+        if (forceFlush && kernel.Has(KernelBug.FlushUnderPtl))
+        {
+            tlb.FlushMmu();
+        }
+
+        pte.Ptl.Unlock();
+
+        // Free the batched pages outside the lock: freeing may reschedule.
+        if (forceFlush)
+        {
+            tlb.FlushMmu();
+        }
+
+        return addr;
+    }
+
+    /// <summary>zap_present_ptes for one entry. Returns true when the gather is now full.</summary>
+    private bool ZapPresentPte(Gather tlb, Vma vma, PtDesc pte, int index, ulong addr, ref bool forceFlush)
+    {
+        ulong ptent = Pte.PtepGetAndClear(pte.Entries, index);
+        int pfn = Pte.Pfn(ptent);
+        kernel.Observer.LeafCleared(vma.Mm.Id, addr, 0, pfn);
+        tlb.RemoveTlbEntry(addr, ptent);
+        if (Pte.IsSpecial(ptent))
+        {
+            // vm_normal_page() is NULL for the zero page: nothing to free.
+            return false;
+        }
+
+        bool delayRmap = false;
+        if (!vma.IsAnonymous && Pte.Dirty(ptent))
+        {
+            // The dirty bit is only in the PTE: move it to the page before the PTE is gone.
+            kernel.Machine.Memory.SetDirty(pfn);
+            if (!tlb.FullMm)
+            {
+                // tlb_delay_rmap: keep the page findable by the rmap until the flush is done.
+                delayRmap = true;
+                forceFlush = true;
+            }
+        }
+
+        if (!delayRmap)
+        {
+            kernel.RemoveRmap(pfn, vma);
+        }
+
+        return tlb.RemovePage(pfn, delayRmap);
+    }
+
+    /// <summary>zap_huge_pmd: clear a PMD mapping a huge folio, free its deposited PTE table.</summary>
+    private void ZapHugePmd(Gather tlb, Vma vma, PtDesc pmdTable, int index, ulong addr)
+    {
+        pmdTable.Ptl.Lock();
+        ulong orig = Pte.PtepGetAndClear(pmdTable.Entries, index);
+        int pfn = Pte.Pfn(orig);
+        kernel.Observer.LeafCleared(vma.Mm.Id, addr, 1, pfn);
+        tlb.RemovePmdTlbEntry(addr);
+        kernel.RemoveRmap(pfn, vma);
+        kernel.Faults.WithdrawDepositedTable(vma.Mm, pmdTable, index);
+        pmdTable.Ptl.Unlock();
+        tlb.RemovePageAndFlushIfFull(pfn);
+    }
+}

@@ -1,0 +1,74 @@
+namespace MmuGather.Scenarios;
+
+/// <summary>
+/// Checks the regions of one process: mmap names are unique, and every step that names a region
+/// comes after (in file order) the mmap defining it and stays inside it.
+/// </summary>
+internal static class RegionValidator
+{
+    public static void Validate(ScenarioNodeReader reader, string process, IReadOnlyList<ThreadSpec> threads)
+    {
+        List<Step> steps = threads.SelectMany(t => t.Steps).ToList();
+        var defined = new Dictionary<string, MmapStep>(StringComparer.Ordinal);
+        foreach (Step step in steps)
+        {
+            if (step is MmapStep mmap)
+            {
+                Define(reader, process, defined, mmap);
+            }
+            else if (RangeOf(step) is { } range)
+            {
+                MmapStep region = Lookup(reader, process, defined, steps, step.Line, range.Region);
+                CheckBounds(reader, step.Line, region, range.Offset, range.Length);
+            }
+        }
+    }
+
+    private static void Define(ScenarioNodeReader reader, string process, Dictionary<string, MmapStep> defined, MmapStep mmap)
+    {
+        if (defined.TryGetValue(mmap.Name, out MmapStep? earlier))
+        {
+            throw reader.Error(mmap.Line, $"region '{mmap.Name}' is already defined by the mmap on line {earlier.Line} in process '{process}'");
+        }
+
+        defined.Add(mmap.Name, mmap);
+    }
+
+    private static MmapStep Lookup(
+        ScenarioNodeReader reader, string process, Dictionary<string, MmapStep> defined, List<Step> steps, int line, string region)
+    {
+        if (defined.TryGetValue(region, out MmapStep? mmap))
+        {
+            return mmap;
+        }
+
+        string what = $"region '{region}' is not defined by any mmap in process '{process}'";
+        MmapStep? later = steps.OfType<MmapStep>().FirstOrDefault(m => m.Name == region);
+        throw reader.Error(line, later is null ? what : $"{what} before this step (its mmap is on line {later.Line})");
+    }
+
+    private static void CheckBounds(ScenarioNodeReader reader, int line, MmapStep region, ulong offset, ulong? length)
+    {
+        string size = $"region '{region.Name}' (length {ScenarioNodeReader.Hex(region.Length)})";
+        if (offset >= region.Length)
+        {
+            throw reader.Error(line, $"offset {ScenarioNodeReader.Hex(offset)} is beyond the end of {size}");
+        }
+
+        if (length is { } bytes && bytes > region.Length - offset)
+        {
+            throw reader.Error(
+                line,
+                $"offset {ScenarioNodeReader.Hex(offset)} + length {ScenarioNodeReader.Hex(bytes)} exceeds {size}");
+        }
+    }
+
+    private static (string Region, ulong Offset, ulong? Length)? RangeOf(Step step) => step switch
+    {
+        MunmapStep s => (s.Region, s.Offset, s.Length),
+        MadviseStep s => (s.Region, s.Offset, s.Length),
+        TouchStep s => (s.Region, s.Offset, s.Length),
+        GupFastStep s => (s.Region, s.Offset, s.Length),
+        _ => null,
+    };
+}

@@ -1,0 +1,78 @@
+namespace MmuGather.Scenarios;
+
+/// <summary>
+/// A parsed scenario file: the machine to build, the processes to run on it and the
+/// kernel knobs. Immutable; produced by <see cref="ScenarioParser"/> and consumed by
+/// <see cref="ScenarioRunner"/>. Every element keeps the line it came from so that a
+/// runtime complaint can still point the user at the file.
+/// </summary>
+public sealed record Scenario(
+    string Name,
+    string SourcePath,
+    MachineSpec Machine,
+    KernelSpec Kernel,
+    IReadOnlyList<ProcessSpec> Processes,
+    ulong? Seed);
+
+/// <summary>The simulated machine: architecture, CPU count, physical memory, TLB shape.</summary>
+public sealed record MachineSpec(
+    string Arch,
+    int Cpus,
+    ulong MemoryBytes,
+    int TlbEntries,
+    int TlbWays,
+    int WalkCacheEntries,
+    IReadOnlyList<AllocFailureSpec> FailAllocations)
+{
+    public static MachineSpec Default { get; } = new("x86", 2, 4UL << 30, 1536, 12, 32, []);
+}
+
+/// <summary>
+/// Fault injection: make the page allocator fail at one allocation site.
+/// <c>Site</c> is one of <c>user-page</c>, <c>page-table</c>, <c>gather-batch</c>,
+/// <c>table-batch</c>. Fails the <c>Nth</c> call (1-based) and, when <c>Count</c> is
+/// null, every call from then on; else that many calls.
+/// </summary>
+public sealed record AllocFailureSpec(string Site, long Nth, long? Count, int Line);
+
+/// <summary>Kernel configuration: named bug switches (a later issue) and options.</summary>
+public sealed record KernelSpec(IReadOnlyList<string> Bugs)
+{
+    public static KernelSpec Default { get; } = new([]);
+}
+
+public sealed record ProcessSpec(string Name, IReadOnlyList<ThreadSpec> Threads, int Line);
+
+public sealed record ThreadSpec(int Cpu, IReadOnlyList<Step> Steps, int Line);
+
+/// <summary>Mapping kinds a <c>mmap</c> step can ask for.</summary>
+public enum MappingKind
+{
+    Anon,
+    FileShared,
+    FilePrivate,
+}
+
+/// <summary>One step of a thread. <see cref="Line"/> is the 1-based line in the file.</summary>
+public abstract record Step(int Line);
+
+/// <summary><c>mmap: { name, length, populate, kind: anon|file-shared|file-private, thp }</c></summary>
+public sealed record MmapStep(int Line, string Name, ulong Length, bool Populate, MappingKind Kind, bool Thp) : Step(Line);
+
+/// <summary><c>munmap: { region, offset?, length? }</c>; a null length means "to the end of the region".</summary>
+public sealed record MunmapStep(int Line, string Region, ulong Offset, ulong? Length) : Step(Line);
+
+/// <summary><c>madvise: { region, advice: dontneed, offset?, length? }</c></summary>
+public sealed record MadviseStep(int Line, string Region, string Advice, ulong Offset, ulong? Length) : Step(Line);
+
+/// <summary><c>touch: { region, write, offset?, length? }</c>: one user access per page.</summary>
+public sealed record TouchStep(int Line, string Region, bool Write, ulong Offset, ulong? Length) : Step(Line);
+
+/// <summary><c>gup_fast: { region, write, offset?, length? }</c>: lockless walk, pin, unpin.</summary>
+public sealed record GupFastStep(int Line, string Region, bool Write, ulong Offset, ulong? Length) : Step(Line);
+
+/// <summary><c>spin: {}</c>: the thread stays on its CPU in user mode, keeping the mm live there.</summary>
+public sealed record SpinStep(int Line) : Step(Line);
+
+/// <summary><c>exit: {}</c>: the thread exits; the last thread out tears the mm down (exit_mmap).</summary>
+public sealed record ExitStep(int Line) : Step(Line);

@@ -1,0 +1,124 @@
+using YamlDotNet.RepresentationModel;
+
+namespace MmuGather.Scenarios;
+
+/// <summary>
+/// Turns a YAML scenario file into a <see cref="Scenario"/>. Everything is parsed and validated
+/// before anything is returned; every bad input throws a <see cref="ScenarioException"/> that
+/// names the file and the 1-based line.
+/// </summary>
+public static class ScenarioParser
+{
+    /// <summary>File name used in the exception thrown by <see cref="ParseLength"/>, which has no file.</summary>
+    public const string LengthSource = "<length>";
+
+    private static readonly string[] s_topLevelKeys = ["name", "seed", "machine", "kernel", "processes"];
+    private static readonly string[] s_kernelKeys = ["bugs"];
+
+    // One array each, so that adding an architecture or a bug switch is a one-line change.
+    private static readonly string[] s_knownArchitectures = [.. MmuGather.Sim.Architectures.Names];
+    private static readonly string[] s_knownBugs = [.. MmuGather.Mm.KernelBugs.Names];
+
+    /// <summary>Values accepted for <c>machine.arch</c>.</summary>
+    public static IReadOnlyList<string> KnownArchitectures => s_knownArchitectures;
+
+    /// <summary>Names accepted in <c>kernel.bugs</c> (the deliberately broken variants of docs/bugs.md).</summary>
+    public static IReadOnlyList<string> KnownBugs => s_knownBugs;
+
+    /// <summary>Reads and parses the file at <paramref name="path"/>.</summary>
+    public static Scenario ParseFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Parse(ReadText(path), path);
+    }
+
+    /// <summary>Parses <paramref name="yamlText"/>; <paramref name="sourcePath"/> is only used in messages and the result.</summary>
+    public static Scenario Parse(string yamlText, string sourcePath)
+    {
+        ArgumentNullException.ThrowIfNull(yamlText);
+        ArgumentNullException.ThrowIfNull(sourcePath);
+        var reader = new ScenarioNodeReader(sourcePath);
+        return ReadScenario(reader, YamlDocumentLoader.LoadRoot(yamlText, reader));
+    }
+
+    /// <summary>
+    /// Parses a byte length: plain bytes (<c>4096</c>, <c>0x1000</c>) or a number with
+    /// <c>B</c>, <c>KiB</c>, <c>MiB</c>, <c>GiB</c> or <c>TiB</c> and an optional space
+    /// (<c>2 MiB</c>). Bad input throws a <see cref="ScenarioException"/> with file
+    /// <see cref="LengthSource"/> and line 0; its <see cref="ScenarioException.What"/> is the sentence.
+    /// </summary>
+    public static ulong ParseLength(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return LengthParser.TryParse(text, out ulong bytes, out string error)
+            ? bytes
+            : throw new ScenarioException(LengthSource, 0, error);
+    }
+
+    private static string ReadText(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new ScenarioException(path, 0, "is a directory, not a scenario file");
+        }
+
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ScenarioException(path, 0, "file not found");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new ScenarioException(path, 0, $"cannot read the file: {ex.Message}");
+        }
+    }
+
+    private static Scenario ReadScenario(ScenarioNodeReader reader, YamlNode root)
+    {
+        var top = YamlMappingView.Open(reader, root, "the top level", "at top level", s_topLevelKeys);
+        string name = reader.ReadName(top.Required("name"), "name");
+        ulong? seed = top.Optional("seed") is { } s ? reader.ReadUInt64(s, "seed") : null;
+        MachineSpec machine = top.Optional("machine") is { } m ? MachineSpecReader.Read(reader, m) : MachineSpec.Default;
+        KernelSpec kernel = top.Optional("kernel") is { } k ? ReadKernel(reader, k) : KernelSpec.Default;
+        List<ProcessSpec> processes = ProcessReader.ReadAll(reader, top.Required("processes"), machine.Cpus);
+        return new Scenario(name, reader.File, machine, kernel, processes, seed);
+    }
+
+    private static KernelSpec ReadKernel(ScenarioNodeReader reader, YamlNode node)
+    {
+        var map = YamlMappingView.OpenOptional(
+            reader, node, ScenarioNodeReader.LineOf(node), "'kernel'", "in 'kernel'", s_kernelKeys);
+        if (map.Optional("bugs") is not { } bugsNode)
+        {
+            return KernelSpec.Default;
+        }
+
+        var bugs = new List<string>();
+        foreach (YamlNode item in reader.ReadSequence(bugsNode, "bugs"))
+        {
+            bugs.Add(ReadBug(reader, item, bugs));
+        }
+
+        return new KernelSpec(bugs);
+    }
+
+    private static string ReadBug(ScenarioNodeReader reader, YamlNode node, List<string> earlier)
+    {
+        string bug = reader.ReadName(node, "bugs");
+        if (!s_knownBugs.Contains(bug))
+        {
+            string known = s_knownBugs.Length == 0 ? "none yet" : string.Join(", ", s_knownBugs);
+            throw reader.Error(node, $"unknown bug '{bug}' (known: {known})");
+        }
+
+        if (earlier.Contains(bug))
+        {
+            throw reader.Error(node, $"bug '{bug}' is listed twice");
+        }
+
+        return bug;
+    }
+}

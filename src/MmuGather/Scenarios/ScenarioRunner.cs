@@ -1,0 +1,66 @@
+using MmuGather.Machine;
+using MmuGather.Mm;
+using MmuGather.Sim;
+
+namespace MmuGather.Scenarios;
+
+/// <summary>Builds a <see cref="Simulation"/> from a parsed <see cref="Scenario"/> and runs it.</summary>
+public static class ScenarioRunner
+{
+    /// <summary>The seed used when neither the scenario nor the command line gives one.</summary>
+    public const ulong DefaultSeed = 1;
+
+    public static RunResult Run(Scenario scenario, ulong? seedOverride = null) => Build(scenario, seedOverride).Run();
+
+    /// <summary>Builds the simulation without running it (tests inspect its parts).</summary>
+    public static Simulation Build(Scenario scenario, ulong? seedOverride = null)
+    {
+        var sim = new Simulation(Options(scenario, seedOverride ?? scenario.Seed ?? DefaultSeed));
+        foreach (ProcessSpec p in scenario.Processes)
+        {
+            SimProcess process = sim.AddProcess(p.Name);
+            foreach (ThreadSpec t in p.Threads)
+            {
+                sim.AddThread(process, t.Cpu, t.Steps.Select(s => (ISimStep)new ScenarioStep(s, scenario.SourcePath)).ToList());
+            }
+        }
+
+        return sim;
+    }
+
+    private static SimulationOptions Options(Scenario scenario, ulong seed)
+    {
+        MachineSpec m = scenario.Machine;
+        var failures = new AllocFailurePlan();
+        foreach (AllocFailureSpec f in m.FailAllocations)
+        {
+            failures.Fail(SiteOf(f.Site), f.Nth, f.Count);
+        }
+
+        return new SimulationOptions
+        {
+            Name = scenario.Name,
+            Arch = m.Arch,
+            Seed = seed,
+            Bugs = KernelBugs.Parse(scenario.Kernel.Bugs),
+            Failures = failures,
+            Machine = new MachineOptions
+            {
+                Cpus = m.Cpus,
+                MemoryBytes = m.MemoryBytes,
+                TlbEntries = m.TlbEntries,
+                TlbWays = m.TlbWays,
+                WalkCacheEntries = m.WalkCacheEntries,
+            },
+        };
+    }
+
+    private static AllocSite SiteOf(string site) => site switch
+    {
+        "user-page" => AllocSite.UserPage,
+        "page-table" => AllocSite.PageTable,
+        "gather-batch" => AllocSite.GatherBatch,
+        "table-batch" => AllocSite.TableBatch,
+        _ => throw new ArgumentException($"unknown allocation site '{site}'"),
+    };
+}

@@ -1,0 +1,123 @@
+using MmuGather.Machine;
+using MmuGather.Mm;
+using MmuGather.Sim;
+
+namespace MmuGather.Scenarios;
+
+/// <summary>
+/// Runs one parsed <see cref="Step"/> against the kernel: the bridge from the user's words
+/// (mmap, munmap, touch ...) to the modelled system calls and user accesses. Problems only
+/// visible at run time (a THP region unmapped off a 2 MiB boundary) are reported like parse
+/// errors: file, line, what is wrong.
+/// </summary>
+internal sealed class ScenarioStep(Step step, string file) : ISimStep
+{
+    /// <summary>A user access retries after a fault at most this many times.</summary>
+    private const int MaxFaultRetries = 3;
+
+    public string Op => step switch
+    {
+        MmapStep => "mmap",
+        MunmapStep => "munmap",
+        MadviseStep => "madvise",
+        TouchStep => "touch",
+        GupFastStep => "gup_fast",
+        SpinStep => "spin",
+        ExitStep => "exit",
+        _ => step.GetType().Name,
+    };
+
+    public int Line => step.Line;
+
+    public void Execute(StepContext ctx)
+    {
+        switch (step)
+        {
+            case MmapStep s:
+                Mmap(ctx, s);
+                break;
+            case MunmapStep s:
+                var (mStart, mLen) = Range(ctx, s.Region, s.Offset, s.Length);
+                ctx.Kernel.Mmap.DoMunmap(ctx.Mm, mStart, mLen);
+                break;
+            case MadviseStep s:
+                var (aStart, aLen) = Range(ctx, s.Region, s.Offset, s.Length);
+                ctx.Kernel.Madvise.DontNeed(ctx.Mm, aStart, aLen);
+                break;
+            case TouchStep s:
+                Touch(ctx, s);
+                break;
+            case GupFastStep s:
+                var (gStart, gLen) = Range(ctx, s.Region, s.Offset, s.Length);
+                var pinned = ctx.Kernel.GupFast.Pin(ctx.Mm, gStart, (int)(gLen >> ctx.Kernel.Geometry.PageShift), s.Write);
+                ctx.Kernel.GupFast.Unpin(pinned);
+                break;
+            case SpinStep:
+                ctx.Thread.Spinning = true;
+                break;
+            case ExitStep:
+                ctx.Thread.Exited = true;
+                break;
+            default:
+                throw new ScenarioException(file, step.Line, $"step {step.GetType().Name} is not supported by the runner");
+        }
+    }
+
+    private static void Mmap(StepContext ctx, MmapStep s)
+    {
+        bool file = s.Kind != MappingKind.Anon;
+        var request = new MappingRequest(s.Name, s.Length, s.Kind == MappingKind.FileShared, file, s.Thp, s.Populate);
+        Vma vma = ctx.Kernel.Mmap.DoMmap(ctx.Mm, request);
+        ctx.Process.Regions[s.Name] = new Region(vma.Start, vma.End - vma.Start, s.Thp);
+    }
+
+    private (ulong Start, ulong Length) Range(StepContext ctx, string name, ulong offset, ulong? length)
+    {
+        if (!ctx.Process.Regions.TryGetValue(name, out Region region))
+        {
+            throw new ScenarioException(file, step.Line, $"region '{name}' has not been mapped yet when this step runs (threads take turns, one step each)");
+        }
+
+        ulong len = length ?? (region.Length - Math.Min(offset, region.Length));
+        ulong start = region.Start + offset;
+        ulong huge = ctx.Kernel.Geometry.EntrySpan(1);
+        if (region.Thp && (start % huge != 0 || len % huge != 0))
+        {
+            throw new ScenarioException(file, step.Line, $"region '{name}' uses thp: offset and length must be multiples of 2 MiB (splitting a huge PMD is not modelled)");
+        }
+
+        return (start, len);
+    }
+
+    private void Touch(StepContext ctx, TouchStep s)
+    {
+        var (start, len) = Range(ctx, s.Region, s.Offset, s.Length);
+        ulong page = ctx.Kernel.Geometry.PageSize;
+        for (ulong va = start; va < start + len; va += page)
+        {
+            if (!Access(ctx, va, s.Write))
+            {
+                ctx.Kernel.Counters.Add(Counter.UserSegv);
+                return; // the thread would take SIGSEGV here
+            }
+        }
+    }
+
+    private static bool Access(StepContext ctx, ulong va, bool write)
+    {
+        for (int attempt = 0; attempt <= MaxFaultRetries; attempt++)
+        {
+            if (ctx.Kernel.Machine.Walker.Access(va, write) == AccessResult.Ok)
+            {
+                return true;
+            }
+
+            if (ctx.Kernel.Faults.HandleUserFault(ctx.Mm, va, write) != FaultResult.Ok)
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,32 @@
+using MmuGather.Machine;
+
+namespace MmuGather.Sim.Checkers;
+
+/// <summary>
+/// The rule itself, checked at every free: no user page and no page-table page may be freed
+/// while some CPU may still translate through it (its unhooking has not been followed by an
+/// invalidation on that CPU). Uses <see cref="TranslationShadow"/>, which must be registered
+/// before this checker.
+/// </summary>
+public sealed class FlushBeforeFreeChecker(TranslationShadow shadow, Diagnostics diag) : Checker(diag)
+{
+    public override string Name => "flush-before-free";
+
+    /// <summary>Frames checked at free time (pages and tables); a test uses it to show the checker saw them.</summary>
+    public long FramesChecked { get; private set; }
+
+    public override void FrameFreeing(int pfn, FrameKind kind, int order)
+    {
+        if (kind is not (FrameKind.User or FrameKind.PageTable))
+        {
+            return;
+        }
+
+        FramesChecked++;
+        if (shadow.Owed(pfn) > 0 && shadow.FindDebt(pfn, out int cpu, out ulong va))
+        {
+            string what = kind == FrameKind.PageTable ? "page-table page" : "page";
+            Report($"{what} pfn 0x{pfn:x} freed while CPU{cpu} may still translate 0x{va:x} through it (unhooked, not yet invalidated there)");
+        }
+    }
+}

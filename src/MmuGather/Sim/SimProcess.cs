@@ -1,0 +1,19 @@
+using MmuGather.Mm;
+
+namespace MmuGather.Sim;
+
+/// <summary>A process: one mm, its threads, and the regions its steps mapped, by name.</summary>
+public sealed class SimProcess(string name, MmStruct mm)
+{
+    public string Name { get; } = name;
+
+    public MmStruct Mm { get; } = mm;
+
+    public List<SimThread> Threads { get; } = [];
+
+    /// <summary>Regions as their mmap returned them: start, length, THP (later splits do not change them).</summary>
+    public Dictionary<string, Region> Regions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Threads not yet exited (mm_users).</summary>
+    public int LiveThreads => Threads.Count(t => !t.Exited);
+}
