@@ -431,7 +431,7 @@ public sealed class Gather
     {
         if (_kernel.Has(KernelBug.FreeBeforeFlush))
         {
-            FlushMmuFree();
+            BatchPagesFlush();
         }
 
         FlushMmuTlbOnly();

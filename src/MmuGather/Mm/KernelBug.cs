@@ -9,7 +9,7 @@ namespace MmuGather.Mm;
 public enum KernelBug
 {
     None = 0,
-    /// <summary>tlb_flush_mmu frees the gathered pages and tables before it flushes the TLB.</summary>
+    /// <summary>tlb_flush_mmu frees the gathered pages before it flushes the TLB.</summary>
     FreeBeforeFlush = 1 << 0,
     /// <summary>x86 sends no flush IPI: only the local CPU is invalidated.</summary>
     SkipRemoteFlush = 1 << 1,
