@@ -1,3 +1,5 @@
+using MmuGather.Scenarios;
+
 namespace MmuGather.Tests.Fidelity;
 
 /// <summary>
@@ -19,11 +21,15 @@ public class ShootdownFidelityTests
     [InlineData(65536, 7)]
     public void MunmapWithSpinningSiblingMatchesKernel(long pages, long expectedShootdowns)
     {
-        var r = TestScenarios.Run(TestScenarios.Munmap(pages, spinner: true));
+        var sim = ScenarioRunner.Build(TestScenarios.Parse(TestScenarios.Munmap(pages, spinner: true)));
+        var r = sim.Run();
 
         Assert.Equal(expectedShootdowns, TestScenarios.StepOf(r, "munmap").TlbShootdownIpis);
         Assert.Equal(expectedShootdowns, r.Counters["tlb_shootdown_ipis"]);
         Assert.Equal(pages, r.Counters["pages_freed"]);
+
+        // The flush-before-free oracle examined every page and table freed, and none was early.
+        Assert.Equal(r.Counters["pages_freed"] + r.Counters["page_tables_freed"] + r.Teardown["page_tables_freed"] + r.Teardown["pages_freed"], sim.FlushBeforeFree.FramesChecked);
         Assert.Empty(r.Violations);
     }
 
@@ -33,9 +39,11 @@ public class ShootdownFidelityTests
         // 27 forced by full page batches (27 x 9678 = 261306 pages), 1 when the 509th page-table
         // page fills the table batch, 1 final flush in tlb_finish_mmu. See docs/fidelity.md for
         // why the kernel shows 28 in most runs.
-        var r = TestScenarios.Run(TestScenarios.Munmap(262144, spinner: true));
+        var sim = ScenarioRunner.Build(TestScenarios.Parse(TestScenarios.Munmap(262144, spinner: true)));
+        var r = sim.Run();
 
         Assert.Equal(29, TestScenarios.StepOf(r, "munmap").TlbShootdownIpis);
+        Assert.True(sim.FlushBeforeFree.FramesChecked >= 262144 + 512);
         Assert.Equal(27, r.Counters["gather_forced_flushes"]);
         Assert.Equal(1, r.Counters["table_batch_flushes"] - 1); // one full batch + the final partial one
         Assert.Empty(r.Violations);
