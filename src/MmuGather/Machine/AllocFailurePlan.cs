@@ -23,6 +23,11 @@ public sealed class AllocFailurePlan
     public bool ShouldFail(AllocSite site)
     {
         long call = ++_calls[(int)site];
+        if (_rules.Count == 0)
+        {
+            return false;
+        }
+
         foreach (var (ruleSite, from, count) in _rules)
         {
             if (ruleSite == site && call >= from && (count is null || call < from + count.Value))

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace MmuGather.Machine;
 
@@ -22,6 +23,18 @@ public sealed class Diagnostics
         if (!condition)
         {
             Fail(relationship);
+        }
+    }
+
+    /// <summary>As above; the interpolated message is only formatted when the condition is false.</summary>
+    [StackTraceHidden]
+    public void Assert(
+        [DoesNotReturnIf(false)] bool condition,
+        [InterpolatedStringHandlerArgument("condition")] ref AssertMessageHandler relationship)
+    {
+        if (!condition)
+        {
+            Fail(relationship.ToStringAndClear());
         }
     }
 

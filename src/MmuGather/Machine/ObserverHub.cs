@@ -1,17 +1,57 @@
+using System.Reflection;
+
 namespace MmuGather.Machine;
 
-/// <summary>Fans every event out to the registered observers, in registration order.</summary>
+/// <summary>
+/// Fans every event out to the registered observers, in registration order. Each event
+/// goes only to the observers that override it (found once, at registration), so an event
+/// nobody watches costs one empty loop on the hot path.
+/// </summary>
 public sealed class ObserverHub : Observer
 {
-    private Observer[] _observers = [];
+    private readonly List<Observer> _all = [];
+    private Observer[] _frameAllocated = [];
+    private Observer[] _frameFreeing = [];
+    private Observer[] _asidLoaded = [];
+    private Observer[] _tlbFilled = [];
+    private Observer[] _tlbDropped = [];
+    private Observer[] _tlbInvalidated = [];
+    private Observer[] _userAccess = [];
+    private Observer[] _tableRead = [];
+    private Observer[] _ipiDelivered = [];
+    private Observer[] _lazyTlb = [];
+    private Observer[] _leafCleared = [];
+    private Observer[] _tableUnhooked = [];
+    private Observer[] _operationReturned = [];
+    private Observer[] _mightSleep = [];
 
-    public void Add(Observer observer) => _observers = [.. _observers, observer];
+    public IReadOnlyList<Observer> Observers => _all;
 
-    public IReadOnlyList<Observer> Observers => _observers;
+    public void Add(Observer observer)
+    {
+        _all.Add(observer);
+        _frameAllocated = With(nameof(FrameAllocated));
+        _frameFreeing = With(nameof(FrameFreeing));
+        _asidLoaded = With(nameof(AsidLoaded));
+        _tlbFilled = With(nameof(TlbFilled));
+        _tlbDropped = With(nameof(TlbDropped));
+        _tlbInvalidated = With(nameof(TlbInvalidated));
+        _userAccess = With(nameof(UserAccess));
+        _tableRead = With(nameof(TableRead));
+        _ipiDelivered = With(nameof(IpiDelivered));
+        _lazyTlb = With(nameof(LazyTlb));
+        _leafCleared = With(nameof(LeafCleared));
+        _tableUnhooked = With(nameof(TableUnhooked));
+        _operationReturned = With(nameof(OperationReturned));
+        _mightSleep = With(nameof(MightSleep));
+    }
+
+    private Observer[] With(string method) =>
+        _all.Where(o => o.GetType().GetMethod(method, BindingFlags.Public | BindingFlags.Instance)!.DeclaringType != typeof(Observer)).ToArray();
 
     public override void FrameAllocated(int pfn, FrameKind kind, int order)
     {
-        foreach (var o in _observers)
+        foreach (Observer o in _frameAllocated)
         {
             o.FrameAllocated(pfn, kind, order);
         }
@@ -19,7 +59,7 @@ public sealed class ObserverHub : Observer
 
     public override void FrameFreeing(int pfn, FrameKind kind, int order)
     {
-        foreach (var o in _observers)
+        foreach (Observer o in _frameFreeing)
         {
             o.FrameFreeing(pfn, kind, order);
         }
@@ -27,7 +67,7 @@ public sealed class ObserverHub : Observer
 
     public override void AsidLoaded(int cpu, int asid)
     {
-        foreach (var o in _observers)
+        foreach (Observer o in _asidLoaded)
         {
             o.AsidLoaded(cpu, asid);
         }
@@ -35,7 +75,7 @@ public sealed class ObserverHub : Observer
 
     public override void TlbFilled(int cpu, int asid, ulong va, int pageShift, int pfn, uint generation)
     {
-        foreach (var o in _observers)
+        foreach (Observer o in _tlbFilled)
         {
             o.TlbFilled(cpu, asid, va, pageShift, pfn, generation);
         }
@@ -43,7 +83,7 @@ public sealed class ObserverHub : Observer
 
     public override void TlbDropped(int cpu, int asid, ulong va, int pageShift, int pfn)
     {
-        foreach (var o in _observers)
+        foreach (Observer o in _tlbDropped)
         {
             o.TlbDropped(cpu, asid, va, pageShift, pfn);
         }
@@ -51,7 +91,7 @@ public sealed class ObserverHub : Observer
 
     public override void TlbInvalidated(int cpu, int asid, ulong start, ulong end, bool walkCaches)
     {
-        foreach (var o in _observers)
+        foreach (Observer o in _tlbInvalidated)
         {
             o.TlbInvalidated(cpu, asid, start, end, walkCaches);
         }
@@ -59,7 +99,7 @@ public sealed class ObserverHub : Observer
 
     public override void UserAccess(int cpu, int asid, ulong va, int pfn, uint generation, bool write)
     {
-        foreach (var o in _observers)
+        foreach (Observer o in _userAccess)
         {
             o.UserAccess(cpu, asid, va, pfn, generation, write);
         }
@@ -67,7 +107,7 @@ public sealed class ObserverHub : Observer
 
     public override void TableRead(int cpu, int pfn, uint generation, TableReader reader)
     {
-        foreach (var o in _observers)
+        foreach (Observer o in _tableRead)
         {
             o.TableRead(cpu, pfn, generation, reader);
         }
@@ -75,7 +115,7 @@ public sealed class ObserverHub : Observer
 
     public override void IpiDelivered(int fromCpu, int toCpu, IpiKind kind)
     {
-        foreach (var o in _observers)
+        foreach (Observer o in _ipiDelivered)
         {
             o.IpiDelivered(fromCpu, toCpu, kind);
         }
@@ -83,7 +123,7 @@ public sealed class ObserverHub : Observer
 
     public override void LazyTlb(int cpu, bool lazy)
     {
-        foreach (var o in _observers)
+        foreach (Observer o in _lazyTlb)
         {
             o.LazyTlb(cpu, lazy);
         }
@@ -91,7 +131,7 @@ public sealed class ObserverHub : Observer
 
     public override void LeafCleared(int asid, ulong va, int level, int pfn)
     {
-        foreach (var o in _observers)
+        foreach (Observer o in _leafCleared)
         {
             o.LeafCleared(asid, va, level, pfn);
         }
@@ -99,7 +139,7 @@ public sealed class ObserverHub : Observer
 
     public override void TableUnhooked(int asid, ulong va, int level, int pfn)
     {
-        foreach (var o in _observers)
+        foreach (Observer o in _tableUnhooked)
         {
             o.TableUnhooked(asid, va, level, pfn);
         }
@@ -107,7 +147,7 @@ public sealed class ObserverHub : Observer
 
     public override void OperationReturned(string operation, int asid, ulong start, ulong end)
     {
-        foreach (var o in _observers)
+        foreach (Observer o in _operationReturned)
         {
             o.OperationReturned(operation, asid, start, end);
         }
@@ -115,7 +155,7 @@ public sealed class ObserverHub : Observer
 
     public override void MightSleep(int cpu, int preemptCount, bool irqsDisabled, string where)
     {
-        foreach (var o in _observers)
+        foreach (Observer o in _mightSleep)
         {
             o.MightSleep(cpu, preemptCount, irqsDisabled, where);
         }

@@ -16,12 +16,7 @@ namespace MmuGather.Machine;
 /// </summary>
 public sealed class PhysicalMemory
 {
-    private readonly FrameKind[] _kind;
-    private readonly byte[] _order;
-    private readonly int[] _refcount;
-    private readonly int[] _mapcount;
-    private readonly uint[] _generation;
-    private readonly bool[] _dirty;
+    private readonly Frame[] _frames;
     private readonly ulong[]?[] _tables;
     private readonly int[] _blockUsed;
     private readonly List<int> _freeStack;
@@ -45,12 +40,7 @@ public sealed class PhysicalMemory
         Failures = failures;
         _observer = observer;
         _diag = diag;
-        _kind = new FrameKind[FrameCount];
-        _order = new byte[FrameCount];
-        _refcount = new int[FrameCount];
-        _mapcount = new int[FrameCount];
-        _generation = new uint[FrameCount];
-        _dirty = new bool[FrameCount];
+        _frames = new Frame[FrameCount];
         _tables = new ulong[]?[FrameCount];
         _blockUsed = new int[(FrameCount >> _blockShift) + 1];
         _freeStack = new List<int>(FrameCount);
@@ -61,7 +51,7 @@ public sealed class PhysicalMemory
             _freeStack.Add(pfn);
         }
 
-        _kind[0] = FrameKind.Reserved;
+        _frames[0].Kind = FrameKind.Reserved;
         _blockUsed[0] = 1;
         _freeCount = FrameCount - 1;
     }
@@ -72,22 +62,22 @@ public sealed class PhysicalMemory
 
     public AllocFailurePlan Failures { get; }
 
-    public FrameKind Kind(int pfn) => _kind[pfn];
+    public FrameKind Kind(int pfn) => _frames[pfn].Kind;
 
-    public int Order(int pfn) => _order[pfn];
+    public int Order(int pfn) => _frames[pfn].Order;
 
-    public uint Generation(int pfn) => _generation[pfn];
+    public uint Generation(int pfn) => _frames[pfn].Generation;
 
-    public ref int RefCount(int pfn) => ref _refcount[pfn];
+    public ref int RefCount(int pfn) => ref _frames[pfn].RefCount;
 
     /// <summary>PG_dirty: the page holds data not yet written back.</summary>
-    public bool IsDirty(int pfn) => _dirty[pfn];
+    public bool IsDirty(int pfn) => _frames[pfn].Dirty;
 
-    public void SetDirty(int pfn) => _dirty[pfn] = true;
+    public void SetDirty(int pfn) => _frames[pfn].Dirty = true;
 
-    public void ClearDirty(int pfn) => _dirty[pfn] = false;
+    public void ClearDirty(int pfn) => _frames[pfn].Dirty = false;
 
-    public ref int MapCount(int pfn) => ref _mapcount[pfn];
+    public ref int MapCount(int pfn) => ref _frames[pfn].MapCount;
 
     /// <summary>The entries of a page-table frame. Kept after free (stale content is what a late walker sees).</summary>
     public ulong[] TableEntries(int pfn) => _tables[pfn] ?? throw new InvalidOperationException($"pfn 0x{pfn:x} has never been a page table");
@@ -141,7 +131,7 @@ public sealed class PhysicalMemory
                 Claim(first + i, FrameKind.User, 0);
             }
 
-            _order[first] = (byte)_blockShift;
+            _frames[first].Order = (byte)_blockShift;
             _observer.FrameAllocated(first, FrameKind.User, _blockShift);
             return first;
         }
@@ -153,9 +143,9 @@ public sealed class PhysicalMemory
     public void Free(int pfn)
     {
         _diag.Assert(pfn > 0 && pfn < FrameCount, $"free of pfn 0x{pfn:x} outside memory");
-        _diag.Assert(_kind[pfn] != FrameKind.Free, $"double free of pfn 0x{pfn:x}");
-        int order = _order[pfn];
-        _observer.FrameFreeing(pfn, _kind[pfn], order);
+        _diag.Assert(_frames[pfn].Kind != FrameKind.Free, $"double free of pfn 0x{pfn:x}");
+        int order = _frames[pfn].Order;
+        _observer.FrameFreeing(pfn, _frames[pfn].Kind, order);
         int frames = 1 << order;
         for (int i = frames - 1; i >= 0; i--)
         {
@@ -171,7 +161,7 @@ public sealed class PhysicalMemory
             int last = _freeStack.Count - 1;
             int pfn = _freeStack[last];
             _freeStack.RemoveAt(last);
-            if (_kind[pfn] == FrameKind.Free)
+            if (_frames[pfn].Kind == FrameKind.Free)
             {
                 return pfn;
             }
@@ -182,25 +172,38 @@ public sealed class PhysicalMemory
 
     private void Claim(int pfn, FrameKind kind, int order)
     {
-        _diag.Assert(_kind[pfn] == FrameKind.Free, $"allocating pfn 0x{pfn:x} which is {_kind[pfn]}");
-        _kind[pfn] = kind;
-        _order[pfn] = (byte)order;
-        _refcount[pfn] = 1;
-        _mapcount[pfn] = 0;
+        ref Frame f = ref _frames[pfn];
+        _diag.Assert(f.Kind == FrameKind.Free, $"allocating pfn 0x{pfn:x} which is {f.Kind}");
+        f.Kind = kind;
+        f.Order = (byte)order;
+        f.RefCount = 1;
+        f.MapCount = 0;
         _blockUsed[pfn >> _blockShift]++;
         _freeCount--;
     }
 
     private void Release(int pfn)
     {
-        _kind[pfn] = FrameKind.Free;
-        _order[pfn] = 0;
-        _refcount[pfn] = 0;
-        _mapcount[pfn] = 0;
-        _dirty[pfn] = false;
-        _generation[pfn]++;
+        ref Frame f = ref _frames[pfn];
+        f.Kind = FrameKind.Free;
+        f.Order = 0;
+        f.RefCount = 0;
+        f.MapCount = 0;
+        f.Dirty = false;
+        f.Generation++;
         _blockUsed[pfn >> _blockShift]--;
         _freeCount++;
         _freeStack.Add(pfn);
+    }
+
+    /// <summary>struct page, reduced: what the model tracks per frame, kept together for locality.</summary>
+    private struct Frame
+    {
+        public int RefCount;
+        public int MapCount;
+        public uint Generation;
+        public FrameKind Kind;
+        public byte Order;
+        public bool Dirty;
     }
 }

@@ -46,7 +46,8 @@ public sealed class Faults(Kernel kernel)
                 return r;
             }
 
-            addr += IsHugeMapped(vma.Mm, addr) ? _g.EntrySpan(1) - (addr & (_g.EntrySpan(1) - 1)) : _g.PageSize;
+            bool huge = (vma.Flags & VmFlags.HugePage) != 0 && IsHugeMapped(vma.Mm, addr);
+            addr += huge ? _g.EntrySpan(1) - (addr & (_g.EntrySpan(1) - 1)) : _g.PageSize;
         }
 
         return FaultResult.Ok;

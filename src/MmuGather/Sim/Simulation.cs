@@ -27,7 +27,7 @@ public sealed class Simulation
         Diag = new Diagnostics { Seed = options.Seed };
         var hub = new ObserverHub();
         Machine = new SimMachine(options.Machine, options.Failures, hub, Diag, SequentialScheduler.Instance);
-        Shadow = new TranslationShadow(options.Machine.Cpus, Machine.Geometry);
+        Shadow = new TranslationShadow(options.Machine.Cpus, Machine.Memory.FrameCount, Machine.Geometry);
         hub.Add(Shadow);
         _leak = new LeakChecker(Machine.Memory, Diag);
         _checkers.AddRange(

@@ -59,7 +59,7 @@ public sealed class ScenarioParserTests
         { "fail_alloc missing nth", Machine("\n  fail_alloc:\n    - { site: user-page }"), 3, "missing required key 'nth' in a 'fail_alloc' entry" },
 
         // Kernel.
-        { "unknown bug", "kernel: { bugs: [no-flush] }\n" + OneProcess, 1, "unknown bug 'no-flush' (known: none yet)" },
+        { "unknown bug", "kernel: { bugs: [no-flush] }\n" + OneProcess, 1, "unknown bug 'no-flush' (known: free-before-flush, skip-remote-flush, flush-under-ptl, leak-gather-batches)" },
         { "unknown kernel key", "kernel: { bug: [] }\n" + OneProcess, 1, "unknown key 'bug' in 'kernel' (expected one of: bugs)" },
 
         // Processes and threads.

@@ -21,15 +21,16 @@ public sealed class TranslationShadow : Observer
     private readonly List<Debt>[] _debts;
     private readonly int[] _loadedAsid;
     private readonly bool[] _lazy;
-    private readonly Dictionary<int, int> _owedByFrame = [];
+    private readonly int[] _owedByFrame;
     private readonly Geometry _geometry;
 
-    public TranslationShadow(int cpus, Geometry geometry)
+    public TranslationShadow(int cpus, int frames, Geometry geometry)
     {
         _geometry = geometry;
         _debts = new List<Debt>[cpus];
         _loadedAsid = new int[cpus];
         _lazy = new bool[cpus];
+        _owedByFrame = new int[frames];
         for (int i = 0; i < cpus; i++)
         {
             _debts[i] = [];
@@ -37,8 +38,8 @@ public sealed class TranslationShadow : Observer
         }
     }
 
-    /// <summary>How many CPUs still owe an invalidation for the frame.</summary>
-    public int Owed(int pfn) => _owedByFrame.TryGetValue(pfn, out int n) ? n : 0;
+    /// <summary>How many invalidations (CPU x address) the frame is still owed.</summary>
+    public int Owed(int pfn) => _owedByFrame[pfn];
 
     /// <summary>The first CPU still owing an invalidation of frame pfn, with the address.</summary>
     public bool FindDebt(int pfn, out int cpu, out ulong va)
@@ -86,7 +87,7 @@ public sealed class TranslationShadow : Observer
         // leftovers are judged when it comes back (the stale-TLB and freed-table checkers).
         if (_loadedAsid[cpu] != asid)
         {
-            DropDebts(cpu, d => d.Asid == _loadedAsid[cpu]);
+            DropDebts(cpu, _loadedAsid[cpu], 0, ulong.MaxValue, leaves: true, tables: true);
         }
 
         _loadedAsid[cpu] = asid;
@@ -97,7 +98,7 @@ public sealed class TranslationShadow : Observer
         _lazy[cpu] = lazy;
         if (lazy)
         {
-            DropDebts(cpu, d => !d.Table);
+            DropDebts(cpu, -1, 0, ulong.MaxValue, leaves: true, tables: false);
         }
     }
 
@@ -112,7 +113,7 @@ public sealed class TranslationShadow : Observer
     }
 
     public override void TlbInvalidated(int cpu, int asid, ulong start, ulong end, bool walkCaches) =>
-        DropDebts(cpu, d => (asid < 0 || d.Asid == asid) && d.Start < end && d.End > start && (walkCaches || !d.Table));
+        DropDebts(cpu, asid, start, end, leaves: true, tables: walkCaches);
 
     private void AddDebts(int asid, ulong start, ulong end, int pfn, bool table)
     {
@@ -129,28 +130,22 @@ public sealed class TranslationShadow : Observer
             }
 
             _debts[cpu].Add(new Debt(asid, start, end, pfn, table));
-            _owedByFrame[pfn] = Owed(pfn) + 1;
+            _owedByFrame[pfn]++;
         }
     }
 
-    private void DropDebts(int cpu, Predicate<Debt> match)
+    /// <summary>Clears the debts of <paramref name="cpu"/> for asid (-1: any) overlapping [start, end).</summary>
+    private void DropDebts(int cpu, int asid, ulong start, ulong end, bool leaves, bool tables)
     {
         List<Debt> list = _debts[cpu];
         int kept = 0;
         for (int i = 0; i < list.Count; i++)
         {
             Debt d = list[i];
-            if (match(d))
+            bool kindMatches = d.Table ? tables : leaves;
+            if (kindMatches && (asid < 0 || d.Asid == asid) && d.Start < end && d.End > start)
             {
-                int left = _owedByFrame[d.Pfn] - 1;
-                if (left == 0)
-                {
-                    _owedByFrame.Remove(d.Pfn);
-                }
-                else
-                {
-                    _owedByFrame[d.Pfn] = left;
-                }
+                _owedByFrame[d.Pfn]--;
             }
             else
             {
