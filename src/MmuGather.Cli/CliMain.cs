@@ -1,11 +1,41 @@
 namespace MmuGather.Cli;
 
-/// <summary>Entry point placeholder (replaced by the full CLI).</summary>
+/// <summary>
+/// The <c>mmugather</c> command line. <see cref="Run"/> is the whole program, callable
+/// in-process (tests pass their own writers): it parses the arguments, dispatches, and turns
+/// every failure into a one-line message and an <see cref="ExitCode"/> through
+/// <see cref="ErrorReporter"/>.
+/// </summary>
 public static class CliMain
 {
+    /// <summary>Runs <c>mmugather</c> with <paramref name="args"/>; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        stderr.WriteLine("not yet");
-        return 2;
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        try
+        {
+            return Dispatch(ArgumentParser.Parse(args), stdout);
+        }
+        catch (Exception ex)
+        {
+            return ErrorReporter.Report(ex, stderr);
+        }
+    }
+
+    private static int Dispatch(Invocation invocation, TextWriter stdout)
+    {
+        switch (invocation.Command)
+        {
+            case CliCommand.Help:
+                stdout.Write(HelpText.For(invocation.HelpTopic));
+                return ExitCode.Clean;
+            case CliCommand.Version:
+                stdout.Write(VersionInfo.Line + "\n");
+                return ExitCode.Clean;
+            default:
+                return ScenarioCommand.Execute(invocation, stdout);
+        }
     }
 }

@@ -31,6 +31,20 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
 
     public void Execute(StepContext ctx)
     {
+        try
+        {
+            Dispatch(ctx);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // The kernel's public boundary refused the request (no address space left, a
+            // bad range): the user's scenario asked for it, so point at the step.
+            throw new ScenarioException(file, step.Line, e.Message);
+        }
+    }
+
+    private void Dispatch(StepContext ctx)
+    {
         switch (step)
         {
             case MmapStep s:

@@ -1,0 +1,17 @@
+namespace MmuGather.Cli;
+
+/// <summary>What the command line asks <c>mmugather</c> to do.</summary>
+public enum CliCommand
+{
+    /// <summary>Print help (general, or for the command in <see cref="Invocation.HelpTopic"/>).</summary>
+    Help,
+
+    /// <summary>Print the version.</summary>
+    Version,
+
+    /// <summary>Run the built-in default scenario.</summary>
+    Demo,
+
+    /// <summary>Run a scenario file.</summary>
+    Run,
+}

@@ -1,0 +1,96 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using MmuGather.Sim;
+
+namespace MmuGather.Cli;
+
+/// <summary>
+/// The machine-readable report: one indented JSON object with its keys in a fixed order
+/// (scenario, arch, seed, counters, teardown, steps, violations, violations_total), counters
+/// in the order the run gives them, '\n' line endings and a final newline. The same input and
+/// seed give byte-identical output.
+/// </summary>
+public static class JsonReportWriter
+{
+    private static readonly JsonWriterOptions s_options = new()
+    {
+        Indented = true,
+        NewLine = "\n",
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>Renders <paramref name="result"/> as JSON text.</summary>
+    public static string Render(RunResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, s_options))
+        {
+            WriteResult(writer, result);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
+    }
+
+    private static void WriteResult(Utf8JsonWriter w, RunResult r)
+    {
+        w.WriteStartObject();
+        w.WriteString("scenario", r.Scenario);
+        w.WriteString("arch", r.Arch);
+        w.WriteNumber("seed", r.Seed);
+        WriteCounters(w, "counters", r.Counters);
+        WriteCounters(w, "teardown", r.Teardown);
+        WriteSteps(w, r.Steps);
+        WriteViolations(w, r.Violations);
+        w.WriteNumber("violations_total", r.ViolationsTotal);
+        w.WriteEndObject();
+    }
+
+    private static void WriteCounters(Utf8JsonWriter w, string name, IReadOnlyDictionary<string, long> counters)
+    {
+        w.WriteStartObject(name);
+        foreach ((string key, long value) in counters)
+        {
+            w.WriteNumber(key, value);
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteSteps(Utf8JsonWriter w, IReadOnlyList<StepResult> steps)
+    {
+        w.WriteStartArray("steps");
+        foreach (StepResult s in steps)
+        {
+            w.WriteStartObject();
+            w.WriteString("thread", s.Thread);
+            w.WriteNumber("cpu", s.Cpu);
+            w.WriteString("op", s.Op);
+            w.WriteNumber("line", s.Line);
+            w.WriteNumber("tlb_shootdown_ipis", s.TlbShootdownIpis);
+            w.WriteNumber("pages_freed", s.PagesFreed);
+            w.WriteNumber("page_tables_freed", s.PageTablesFreed);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static void WriteViolations(Utf8JsonWriter w, IReadOnlyList<Violation> violations)
+    {
+        w.WriteStartArray("violations");
+        foreach (Violation v in violations)
+        {
+            w.WriteStartObject();
+            w.WriteString("checker", v.Checker);
+            w.WriteString("message", v.Message);
+            w.WriteNumber("seed", v.Seed);
+            w.WriteString("step", v.Step);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+}

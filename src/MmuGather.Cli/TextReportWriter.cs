@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Text;
+using MmuGather.Sim;
+using MmuGather.Sim.Checkers;
+
+namespace MmuGather.Cli;
+
+/// <summary>
+/// The readable report: header, a table of steps, the main counters, the teardown counters,
+/// then the violations (or "violations: none") with the command that replays the run.
+/// Every figure comes from the <see cref="RunResult"/>; lines end with '\n'.
+/// </summary>
+public static class TextReportWriter
+{
+    private const string Indent = "  ";
+
+    /// <summary>Renders <paramref name="report"/> as text.</summary>
+    public static string Render(RunReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var sb = new StringBuilder();
+        AppendHeader(sb, report);
+        AppendSteps(sb, report.Result.Steps);
+        AppendCounters(sb, "counters (the scenario's steps)", CounterSelection.MainCounters(report.Result.Counters));
+        AppendCounters(sb, "teardown (exit of what still ran, page-cache release, RCU barrier)", CounterSelection.NonZero(report.Result.Teardown));
+        AppendViolations(sb, report);
+        return sb.ToString();
+    }
+
+    private static void AppendHeader(StringBuilder sb, RunReport report)
+    {
+        RunResult r = report.Result;
+        var table = new TextTable(("", ColumnAlignment.Left), ("", ColumnAlignment.Left));
+        table.AddRow("scenario", r.Scenario);
+        table.AddRow("arch", r.Arch);
+        table.AddRow("seed", $"{Number(r.Seed)} ({report.SeedOrigin})");
+        table.AppendTo(sb, string.Empty, withHeader: false);
+    }
+
+    private static void AppendSteps(StringBuilder sb, IReadOnlyList<StepResult> steps)
+    {
+        sb.Append('\n').Append("steps (in the order they ran)\n");
+        if (steps.Count == 0)
+        {
+            sb.Append(Indent).Append("none\n");
+            return;
+        }
+
+        var table = new TextTable(
+            ("#", ColumnAlignment.Right),
+            ("thread", ColumnAlignment.Left),
+            ("cpu", ColumnAlignment.Right),
+            ("op", ColumnAlignment.Left),
+            ("line", ColumnAlignment.Right),
+            ("shootdowns", ColumnAlignment.Right),
+            ("pages freed", ColumnAlignment.Right),
+            ("tables freed", ColumnAlignment.Right));
+        for (int i = 0; i < steps.Count; i++)
+        {
+            StepResult s = steps[i];
+            table.AddRow(
+                Number(i + 1), s.Thread, Number(s.Cpu), s.Op, Number(s.Line),
+                Number(s.TlbShootdownIpis), Number(s.PagesFreed), Number(s.PageTablesFreed));
+        }
+
+        table.AppendTo(sb, Indent, withHeader: true);
+    }
+
+    private static void AppendCounters(StringBuilder sb, string title, IReadOnlyList<KeyValuePair<string, long>> counters)
+    {
+        sb.Append('\n').Append(title).Append('\n');
+        if (counters.Count == 0)
+        {
+            sb.Append(Indent).Append("all zero\n");
+            return;
+        }
+
+        var table = new TextTable(("", ColumnAlignment.Left), ("", ColumnAlignment.Right));
+        foreach ((string key, long value) in counters)
+        {
+            table.AddRow(key, Number(value));
+        }
+
+        table.AppendTo(sb, Indent, withHeader: false);
+    }
+
+    private static void AppendViolations(StringBuilder sb, RunReport report)
+    {
+        RunResult r = report.Result;
+        sb.Append('\n');
+        if (r.ViolationsTotal == 0 && r.Violations.Count == 0)
+        {
+            sb.Append("violations: none\n");
+            return;
+        }
+
+        sb.Append("violations: ").Append(Number(Math.Max(r.ViolationsTotal, r.Violations.Count)));
+        if (r.ViolationsTotal > r.Violations.Count)
+        {
+            sb.Append($" ({Number(r.Violations.Count)} listed: each checker lists at most {Checker.MaxReportsPerChecker})");
+        }
+
+        sb.Append('\n');
+        foreach (Violation v in r.Violations)
+        {
+            sb.Append(Indent).Append($"[{v.Checker}] {v.Step}, seed {Number(v.Seed)}\n");
+            sb.Append(Indent).Append(Indent).Append(v.Message).Append('\n');
+        }
+
+        sb.Append("replay with: ").Append(report.ReplayCommand).Append('\n');
+    }
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Number(ulong value) => value.ToString(CultureInfo.InvariantCulture);
+}
