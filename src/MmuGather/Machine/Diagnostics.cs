@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
-using System.Runtime.CompilerServices;
+using System.Globalization;
 
 namespace MmuGather.Machine;
 
@@ -26,15 +26,34 @@ public sealed class Diagnostics
         }
     }
 
-    /// <summary>As above; the interpolated message is only formatted when the condition is false.</summary>
+    /// <summary>
+    /// As above, with a message formatted only when the condition is false, so that asserts
+    /// on hot paths cost a compare and a branch. Arguments are generic: no boxing either.
+    /// </summary>
     [StackTraceHidden]
-    public void Assert(
-        [DoesNotReturnIf(false)] bool condition,
-        [InterpolatedStringHandlerArgument("condition")] ref AssertMessageHandler relationship)
+    public void Assert<T0>([DoesNotReturnIf(false)] bool condition, string format, T0 arg0)
     {
         if (!condition)
         {
-            Fail(relationship.ToStringAndClear());
+            Fail(string.Format(CultureInfo.InvariantCulture, format, arg0));
+        }
+    }
+
+    [StackTraceHidden]
+    public void Assert<T0, T1>([DoesNotReturnIf(false)] bool condition, string format, T0 arg0, T1 arg1)
+    {
+        if (!condition)
+        {
+            Fail(string.Format(CultureInfo.InvariantCulture, format, arg0, arg1));
+        }
+    }
+
+    [StackTraceHidden]
+    public void Assert<T0, T1, T2>([DoesNotReturnIf(false)] bool condition, string format, T0 arg0, T1 arg1, T2 arg2)
+    {
+        if (!condition)
+        {
+            Fail(string.Format(CultureInfo.InvariantCulture, format, arg0, arg1, arg2));
         }
     }
 

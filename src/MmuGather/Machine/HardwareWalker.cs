@@ -17,7 +17,7 @@ public sealed class HardwareWalker
     {
         Cpu cpu = _machine.Current;
         int asid = cpu.LoadedAsid;
-        _machine.Diag.Assert(asid >= 0, $"user access at 0x{va:x} on CPU{cpu.Id} with no address space loaded");
+        _machine.Diag.Assert(asid >= 0, "user access at 0x{0:x} on CPU{1} with no address space loaded", va, cpu.Id);
         if (cpu.Tlb.Lookup(asid, va, out TlbEntry hit, out int shift))
         {
             if (write && !hit.Writable)

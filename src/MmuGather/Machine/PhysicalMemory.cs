@@ -142,8 +142,8 @@ public sealed class PhysicalMemory
     /// <summary>Frees a frame (and its tail frames if it heads a huge folio). Bumps the generation.</summary>
     public void Free(int pfn)
     {
-        _diag.Assert(pfn > 0 && pfn < FrameCount, $"free of pfn 0x{pfn:x} outside memory");
-        _diag.Assert(_frames[pfn].Kind != FrameKind.Free, $"double free of pfn 0x{pfn:x}");
+        _diag.Assert(pfn > 0 && pfn < FrameCount, "free of pfn 0x{0:x} outside memory", pfn);
+        _diag.Assert(_frames[pfn].Kind != FrameKind.Free, "double free of pfn 0x{0:x}", pfn);
         int order = _frames[pfn].Order;
         _observer.FrameFreeing(pfn, _frames[pfn].Kind, order);
         int frames = 1 << order;
@@ -173,7 +173,7 @@ public sealed class PhysicalMemory
     private void Claim(int pfn, FrameKind kind, int order)
     {
         ref Frame f = ref _frames[pfn];
-        _diag.Assert(f.Kind == FrameKind.Free, $"allocating pfn 0x{pfn:x} which is {f.Kind}");
+        _diag.Assert(f.Kind == FrameKind.Free, "allocating pfn 0x{0:x} which is {1}", pfn, f.Kind);
         f.Kind = kind;
         f.Order = (byte)order;
         f.RefCount = 1;

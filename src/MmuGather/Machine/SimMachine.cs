@@ -70,7 +70,7 @@ public sealed class SimMachine
 
     public void PreemptEnable()
     {
-        Diag.Assert(Current.PreemptCount > 0, $"preempt_enable on CPU{Current.Id} with preempt count 0");
+        Diag.Assert(Current.PreemptCount > 0, "preempt_enable on CPU{0} with preempt count 0", Current.Id);
         Current.PreemptCount--;
         Scheduler.SchedulingPoint(SchedPoint.PreemptEnable);
     }
@@ -102,7 +102,7 @@ public sealed class SimMachine
     public void SendIpiAndWait(IpiKind kind, ulong targets, Action<Cpu> handler)
     {
         Cpu sender = Current;
-        Diag.Assert(sender.IrqsEnabled, $"CPU{sender.Id} sends an IPI and waits with interrupts off: that deadlocks");
+        Diag.Assert(sender.IrqsEnabled, "CPU{0} sends an IPI and waits with interrupts off: that deadlocks", sender.Id);
         Scheduler.SchedulingPoint(SchedPoint.IpiSend);
         for (int i = 0; i < _cpus.Length; i++)
         {
@@ -118,7 +118,7 @@ public sealed class SimMachine
                 DrainPendingIpis(target);
             }
 
-            Diag.Assert(target.PendingIpis == 0, $"CPU{sender.Id} waits for CPU{i}, which has interrupts off and cannot run");
+            Diag.Assert(target.PendingIpis == 0, "CPU{0} waits for CPU{1}, which has interrupts off and cannot run", sender.Id, i);
         }
     }
 

@@ -91,7 +91,7 @@ public sealed class FreePgtables(Kernel kernel)
             ulong entry = table.Entries[index];
             if (Pte.Present(entry))
             {
-                kernel.Diag.Assert(!(level == 1 && Pte.TransHuge(entry)), $"huge pmd at 0x{addr:x} still mapped while freeing page tables");
+                kernel.Diag.Assert(!(level == 1 && Pte.TransHuge(entry)), "huge pmd at 0x{0:x} still mapped while freeing page tables", addr);
                 PtDesc child = kernel.TableOf(entry);
                 if (level > 1)
                 {

@@ -201,7 +201,7 @@ public sealed class Gather
     public bool RemovePage(int pfn, bool delayRmap)
     {
         AssertInvariants();
-        _kernel.Diag.Assert(End != 0 || FullMm, $"page 0x{pfn:x} queued before any entry was cleared: the flush would not cover it");
+        _kernel.Diag.Assert(End != 0 || FullMm, "page 0x{0:x} queued before any entry was cleared: the flush would not cover it", pfn);
         GatherBatch batch = _active;
         batch.Encoded[batch.Nr++] = GatherBatch.Encode(pfn, delayRmap);
         DelayedRmap |= delayRmap;

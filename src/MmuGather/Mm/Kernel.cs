@@ -103,7 +103,7 @@ public sealed class Kernel
     {
         foreach (SimFile file in _files)
         {
-            Diag.Assert(file.Mappings.Count == 0, $"file '{file.Name}' released while still mapped");
+            Diag.Assert(file.Mappings.Count == 0, "file '{0}' released while still mapped", file.Name);
             foreach (var (_, pfn) in file.Pages)
             {
                 Machine.Memory.ClearDirty(pfn);
@@ -171,7 +171,7 @@ public sealed class Kernel
             return;
         }
 
-        Diag.Assert(_lazy[cpu], $"CPU{cpu} leaves mm{mm.Id} it is actively running");
+        Diag.Assert(_lazy[cpu], "CPU{0} leaves mm{1} it is actively running", cpu, mm.Id);
         Arch.LeaveMm(mm);
         _activeMm[cpu] = null;
         _lazy[cpu] = false;
@@ -183,10 +183,10 @@ public sealed class Kernel
     public void MmDrop(MmStruct mm)
     {
         mm.MmCount--;
-        Diag.Assert(mm.MmCount >= 0, $"mm{mm.Id} mm_count below zero");
+        Diag.Assert(mm.MmCount >= 0, "mm{0} mm_count below zero", mm.Id);
         if (mm.MmCount == 0)
         {
-            Diag.Assert(mm.Dead, $"mm{mm.Id} freed while it still has an address space");
+            Diag.Assert(mm.Dead, "mm{0} freed while it still has an address space", mm.Id);
             FreePageTable(mm.Pgd);
         }
     }
@@ -212,14 +212,14 @@ public sealed class Kernel
     {
         int pfn = Pte.Pfn(entry);
         PtDesc? pt = _ptdescs[pfn];
-        Diag.Assert(pt is not null && Machine.Memory.Kind(pfn) == FrameKind.PageTable, $"entry 0x{entry:x} points at pfn 0x{pfn:x}, which is not a live page table");
+        Diag.Assert(pt is not null && Machine.Memory.Kind(pfn) == FrameKind.PageTable, "entry 0x{0:x} points at pfn 0x{1:x}, which is not a live page table", entry, pfn);
         return pt;
     }
 
     /// <summary>__tlb_remove_table / pte_free: give a table page back to the allocator.</summary>
     public void FreePageTable(PtDesc table)
     {
-        Diag.Assert(_ptdescs[table.Pfn] == table, $"freeing table pfn 0x{table.Pfn:x} twice");
+        Diag.Assert(_ptdescs[table.Pfn] == table, "freeing table pfn 0x{0:x} twice", table.Pfn);
         _ptdescs[table.Pfn] = null;
         Counters.Add(Counter.PageTablesFreed);
         Machine.Memory.Free(table.Pfn);
@@ -242,10 +242,10 @@ public sealed class Kernel
     public void PutPage(int pfn)
     {
         ref int refs = ref Machine.Memory.RefCount(pfn);
-        Diag.Assert(refs > 0, $"put_page of pfn 0x{pfn:x} with no reference");
+        Diag.Assert(refs > 0, "put_page of pfn 0x{0:x} with no reference", pfn);
         if (--refs == 0)
         {
-            Diag.Assert(Machine.Memory.MapCount(pfn) == 0, $"pfn 0x{pfn:x} freed while still mapped");
+            Diag.Assert(Machine.Memory.MapCount(pfn) == 0, "pfn 0x{0:x} freed while still mapped", pfn);
             Counters.Add(Counter.PagesFreed, 1L << Machine.Memory.Order(pfn));
             Machine.Memory.Free(pfn);
         }
@@ -257,7 +257,7 @@ public sealed class Kernel
     public void RemoveRmap(int pfn, Vma vma)
     {
         ref int maps = ref Machine.Memory.MapCount(pfn);
-        Diag.Assert(maps > 0, $"rmap removal of pfn 0x{pfn:x} in {vma} with map count {maps}");
+        Diag.Assert(maps > 0, "rmap removal of pfn 0x{0:x} in {1} with map count {2}", pfn, vma, maps);
         maps--;
     }
 

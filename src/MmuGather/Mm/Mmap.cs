@@ -88,7 +88,7 @@ public sealed class Mmap(Kernel kernel)
     /// </summary>
     public void ExitMmap(MmStruct mm)
     {
-        kernel.Diag.Assert(!mm.Dead, $"exit_mmap of mm{mm.Id} twice");
+        kernel.Diag.Assert(!mm.Dead, "exit_mmap of mm{0} twice", mm.Id);
         var vmas = mm.Vmas.ToList();
         mm.MmapLock.DownRead();
         Gather tlb = Gather.TlbGatherMmuFullMm(kernel, mm);

@@ -50,7 +50,7 @@ public sealed class Rcu
     public void ReadUnlock()
     {
         int cpu = _machine.Current.Id;
-        _machine.Diag.Assert(_readNesting[cpu] > 0, $"rcu_read_unlock on CPU{cpu} outside a read-side section");
+        _machine.Diag.Assert(_readNesting[cpu] > 0, "rcu_read_unlock on CPU{0} outside a read-side section", cpu);
         _readNesting[cpu]--;
         _machine.Scheduler.SchedulingPoint(SchedPoint.RcuReadUnlock);
     }

@@ -36,7 +36,7 @@ public sealed class Zap(Kernel kernel)
     /// <summary>unmap_page_range: tlb_start_vma, the table walk, tlb_end_vma.</summary>
     public void UnmapPageRange(Gather tlb, Vma vma, ulong addr, ulong end)
     {
-        kernel.Diag.Assert(addr < end && (addr & ~_g.PageMask) == 0 && (end & ~_g.PageMask) == 0, $"unaligned zap [0x{addr:x}, 0x{end:x})");
+        kernel.Diag.Assert(addr < end && (addr & ~_g.PageMask) == 0 && (end & ~_g.PageMask) == 0, "unaligned zap [0x{0:x}, 0x{1:x})", addr, end);
         tlb.StartVma(vma);
         ZapUpperRange(tlb, vma, vma.Mm.Pgd, addr, end);
         tlb.EndVma(vma);
@@ -76,7 +76,7 @@ public sealed class Zap(Kernel kernel)
             ulong pmd = Pte.PtepGet(pmdTable.Entries, index);
             if (Pte.TransHuge(pmd))
             {
-                kernel.Diag.Assert(next - addr == _g.EntrySpan(1), $"partial zap of huge pmd at 0x{addr:x}: split_huge_pmd is not modelled (munmap splits vmas on 2 MiB boundaries for thp regions)");
+                kernel.Diag.Assert(next - addr == _g.EntrySpan(1), "partial zap of huge pmd at 0x{0:x}: split_huge_pmd is not modelled (munmap splits vmas on 2 MiB boundaries for thp regions)", addr);
                 ZapHugePmd(tlb, vma, pmdTable, index, addr);
             }
             else if (Pte.Present(pmd))

@@ -12,13 +12,13 @@ public sealed class KernelMutex(SimMachine machine, string name)
         Cpu cpu = machine.Current;
         machine.Observer.MightSleep(cpu.Id, cpu.PreemptCount, !cpu.IrqsEnabled, $"mutex_lock({Name})");
         machine.Scheduler.SchedulingPoint(SchedPoint.Sleep);
-        machine.Diag.Assert(_owner < 0, $"mutex_lock({Name}) while CPU{_owner} holds it and nothing can run the owner");
+        machine.Diag.Assert(_owner < 0, "mutex_lock({0}) while CPU{1} holds it and nothing can run the owner", Name, _owner);
         _owner = machine.Current.Id;
     }
 
     public void Unlock()
     {
-        machine.Diag.Assert(_owner >= 0, $"mutex_unlock({Name}) not held");
+        machine.Diag.Assert(_owner >= 0, "mutex_unlock({0}) not held", Name);
         _owner = -1;
         machine.Scheduler.SchedulingPoint(SchedPoint.Wake);
     }

@@ -19,13 +19,13 @@ public sealed class RwSemaphore(SimMachine machine, string name)
     public void DownRead()
     {
         MightSleep("down_read");
-        machine.Diag.Assert(!_writer, $"down_read({Name}) while a writer holds it and nothing can run the writer");
+        machine.Diag.Assert(!_writer, "down_read({0}) while a writer holds it and nothing can run the writer", Name);
         _readers++;
     }
 
     public void UpRead()
     {
-        machine.Diag.Assert(_readers > 0, $"up_read({Name}) with no reader");
+        machine.Diag.Assert(_readers > 0, "up_read({0}) with no reader", Name);
         _readers--;
         machine.Scheduler.SchedulingPoint(SchedPoint.Wake);
     }
@@ -33,13 +33,13 @@ public sealed class RwSemaphore(SimMachine machine, string name)
     public void DownWrite()
     {
         MightSleep("down_write");
-        machine.Diag.Assert(!_writer && _readers == 0, $"down_write({Name}) while held ({_readers} readers, writer={_writer})");
+        machine.Diag.Assert(!_writer && _readers == 0, "down_write({0}) while held ({1} readers, writer={2})", Name, _readers, _writer);
         _writer = true;
     }
 
     public void UpWrite()
     {
-        machine.Diag.Assert(_writer, $"up_write({Name}) without the write lock");
+        machine.Diag.Assert(_writer, "up_write({0}) without the write lock", Name);
         _writer = false;
         machine.Scheduler.SchedulingPoint(SchedPoint.Wake);
     }
@@ -47,7 +47,7 @@ public sealed class RwSemaphore(SimMachine machine, string name)
     /// <summary>downgrade_write: the writer becomes a reader without letting another writer in.</summary>
     public void DowngradeWrite()
     {
-        machine.Diag.Assert(_writer, $"downgrade_write({Name}) without the write lock");
+        machine.Diag.Assert(_writer, "downgrade_write({0}) without the write lock", Name);
         _writer = false;
         _readers++;
         machine.Scheduler.SchedulingPoint(SchedPoint.Wake);

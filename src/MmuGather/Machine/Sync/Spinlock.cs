@@ -20,19 +20,19 @@ public sealed class Spinlock(SimMachine machine, string name)
         machine.PreemptDisable();
         machine.Scheduler.SchedulingPoint(SchedPoint.Spinlock);
         int me = machine.Current.Id;
-        machine.Diag.Assert(_owner != me, $"CPU{me} takes {Name} recursively");
-        machine.Diag.Assert(_owner < 0, $"CPU{me} spins on {Name} held by CPU{_owner} with no scheduler to run the holder");
+        machine.Diag.Assert(_owner != me, "CPU{0} takes {1} recursively", me, Name);
+        machine.Diag.Assert(_owner < 0, "CPU{0} spins on {1} held by CPU{2} with no scheduler to run the holder", me, Name, _owner);
         _owner = me;
     }
 
     public void Unlock()
     {
         int me = machine.Current.Id;
-        machine.Diag.Assert(_owner == me, $"CPU{me} releases {Name} held by CPU{_owner}");
+        machine.Diag.Assert(_owner == me, "CPU{0} releases {1} held by CPU{2}", me, Name, _owner);
         _owner = -1;
         machine.Scheduler.SchedulingPoint(SchedPoint.SpinUnlock);
         machine.PreemptEnable();
     }
 
-    public void AssertHeld() => machine.Diag.Assert(_owner == machine.Current.Id, $"{Name} must be held by CPU{machine.Current.Id}");
+    public void AssertHeld() => machine.Diag.Assert(_owner == machine.Current.Id, "{0} must be held by CPU{1}", Name, machine.Current.Id);
 }

@@ -1,0 +1,12 @@
+using BenchmarkDotNet.Running;
+using MmuGather.Bench;
+
+// --quick [--runs N] [--breakdown]: Stopwatch runs for a fast local check (see QuickMode).
+// Anything else goes to BenchmarkDotNet, e.g. --filter '*'.
+if (args.Length > 0 && args[0] == "--quick")
+{
+    return QuickMode.Run(args[1..]);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(PopulateMunmapBenchmark).Assembly).Run(args);
+return 0;
