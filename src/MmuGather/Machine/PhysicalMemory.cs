@@ -17,7 +17,7 @@ namespace MmuGather.Machine;
 public sealed class PhysicalMemory
 {
     private readonly Frame[] _frames;
-    private readonly ulong[]?[] _tables;
+    private readonly FrameMap<ulong[]?> _tables;
     private readonly int[] _blockUsed;
     private readonly List<int> _freeStack;
     private readonly int _blockShift;
@@ -25,6 +25,10 @@ public sealed class PhysicalMemory
     private readonly Observer _observer;
     private readonly Diagnostics _diag;
     private int _freeCount;
+
+    // Frames at or above this pfn have never been allocated: they are handed out in
+    // ascending order once the stack of freed frames is empty (no million-entry list to build).
+    private int _neverUsed;
 
     public PhysicalMemory(ulong bytes, Geometry geometry, AllocFailurePlan failures, Observer observer, Diagnostics diag)
     {
@@ -41,16 +45,10 @@ public sealed class PhysicalMemory
         _observer = observer;
         _diag = diag;
         _frames = new Frame[FrameCount];
-        _tables = new ulong[]?[FrameCount];
+        _tables = new FrameMap<ulong[]?>(FrameCount);
         _blockUsed = new int[(FrameCount >> _blockShift) + 1];
-        _freeStack = new List<int>(FrameCount);
-
-        // Push high frames first so that the first allocations get low pfns.
-        for (int pfn = FrameCount - 1; pfn >= 1; pfn--)
-        {
-            _freeStack.Add(pfn);
-        }
-
+        _freeStack = [];
+        _neverUsed = 1;
         _frames[0].Kind = FrameKind.Reserved;
         _blockUsed[0] = 1;
         _freeCount = FrameCount - 1;
@@ -59,6 +57,9 @@ public sealed class PhysicalMemory
     public int FrameCount { get; }
 
     public int FreeFrames => _freeCount;
+
+    /// <summary>Frames kept for the machine and kernel (frame 0, the zero page): never freed.</summary>
+    public int ReservedFrames { get; private set; } = 1;
 
     public AllocFailurePlan Failures { get; }
 
@@ -80,9 +81,9 @@ public sealed class PhysicalMemory
     public ref int MapCount(int pfn) => ref _frames[pfn].MapCount;
 
     /// <summary>The entries of a page-table frame. Kept after free (stale content is what a late walker sees).</summary>
-    public ulong[] TableEntries(int pfn) => _tables[pfn] ?? throw new InvalidOperationException($"pfn 0x{pfn:x} has never been a page table");
+    public ulong[] TableEntries(int pfn) => _tables.Get(pfn) ?? throw new InvalidOperationException($"pfn 0x{pfn:x} has never been a page table");
 
-    public bool HasTableEntries(int pfn) => _tables[pfn] is not null;
+    public bool HasTableEntries(int pfn) => _tables.Get(pfn) is not null;
 
     /// <summary>Allocates one frame; -1 when the failure plan says this call fails or memory is exhausted.</summary>
     public int Alloc(AllocSite site, FrameKind kind)
@@ -101,7 +102,7 @@ public sealed class PhysicalMemory
         Claim(pfn, kind, 0);
         if (kind == FrameKind.PageTable)
         {
-            var entries = _tables[pfn] ??= new ulong[_entriesPerTable];
+            var entries = _tables.At(pfn) ??= new ulong[_entriesPerTable];
             Array.Clear(entries);
         }
 
@@ -167,6 +168,15 @@ public sealed class PhysicalMemory
             }
         }
 
+        while (_neverUsed < FrameCount)
+        {
+            int pfn = _neverUsed++;
+            if (_frames[pfn].Kind == FrameKind.Free)
+            {
+                return pfn;
+            }
+        }
+
         return -1;
     }
 
@@ -176,6 +186,11 @@ public sealed class PhysicalMemory
         _diag.Assert(f.Kind == FrameKind.Free, "allocating pfn 0x{0:x} which is {1}", pfn, f.Kind);
         f.Kind = kind;
         f.Order = (byte)order;
+        if (kind == FrameKind.Reserved)
+        {
+            ReservedFrames++;
+        }
+
         f.RefCount = 1;
         f.MapCount = 0;
         _blockUsed[pfn >> _blockShift]++;

@@ -11,7 +11,7 @@ namespace MmuGather.Mm;
 /// </summary>
 public sealed class Kernel
 {
-    private readonly PtDesc?[] _ptdescs;
+    private readonly FrameMap<PtDesc?> _ptdescs;
     private readonly MmStruct?[] _activeMm;
     private readonly bool[] _lazy;
     private int _nextMmId = 1;
@@ -24,7 +24,7 @@ public sealed class Kernel
         Bugs = bugs;
         Counters = new KernelCounters();
         Rcu = new Rcu(machine, Counters);
-        _ptdescs = new PtDesc?[machine.Memory.FrameCount];
+        _ptdescs = new FrameMap<PtDesc?>(machine.Memory.FrameCount);
         _activeMm = new MmStruct?[machine.Cpus.Count];
         _lazy = new bool[machine.Cpus.Count];
         ZeroPfn = machine.Memory.Alloc(AllocSite.UserPage, FrameKind.Reserved);
@@ -203,7 +203,7 @@ public sealed class Kernel
         }
 
         var pt = new PtDesc(pfn, level, Machine.Memory.TableEntries(pfn), new Spinlock(Machine, $"ptl(pfn 0x{pfn:x})"));
-        _ptdescs[pfn] = pt;
+        _ptdescs.At(pfn) = pt;
         return pt;
     }
 
@@ -211,7 +211,7 @@ public sealed class Kernel
     public PtDesc TableOf(ulong entry)
     {
         int pfn = Pte.Pfn(entry);
-        PtDesc? pt = _ptdescs[pfn];
+        PtDesc? pt = _ptdescs.Get(pfn);
         Diag.Assert(pt is not null && Machine.Memory.Kind(pfn) == FrameKind.PageTable, "entry 0x{0:x} points at pfn 0x{1:x}, which is not a live page table", entry, pfn);
         return pt;
     }
@@ -219,8 +219,8 @@ public sealed class Kernel
     /// <summary>__tlb_remove_table / pte_free: give a table page back to the allocator.</summary>
     public void FreePageTable(PtDesc table)
     {
-        Diag.Assert(_ptdescs[table.Pfn] == table, "freeing table pfn 0x{0:x} twice", table.Pfn);
-        _ptdescs[table.Pfn] = null;
+        Diag.Assert(_ptdescs.Get(table.Pfn) == table, "freeing table pfn 0x{0:x} twice", table.Pfn);
+        _ptdescs.At(table.Pfn) = null;
         Counters.Add(Counter.PageTablesFreed);
         Machine.Memory.Free(table.Pfn);
     }

@@ -13,6 +13,11 @@ public sealed class LeakChecker(PhysicalMemory memory, Diagnostics diag) : Check
 
     public void CheckAllFree()
     {
+        if (memory.FreeFrames + memory.ReservedFrames == memory.FrameCount)
+        {
+            return; // every frame is accounted for; only a mismatch needs the full scan
+        }
+
         var leaked = new SortedDictionary<FrameKind, (int Count, int First)>();
         for (int pfn = 1; pfn < memory.FrameCount; pfn++)
         {

@@ -21,7 +21,7 @@ public sealed class TranslationShadow : Observer
     private readonly List<Debt>[] _debts;
     private readonly int[] _loadedAsid;
     private readonly bool[] _lazy;
-    private readonly int[] _owedByFrame;
+    private readonly FrameMap<int> _owedByFrame;
     private readonly Geometry _geometry;
 
     public TranslationShadow(int cpus, int frames, Geometry geometry)
@@ -30,7 +30,7 @@ public sealed class TranslationShadow : Observer
         _debts = new List<Debt>[cpus];
         _loadedAsid = new int[cpus];
         _lazy = new bool[cpus];
-        _owedByFrame = new int[frames];
+        _owedByFrame = new FrameMap<int>(frames);
         for (int i = 0; i < cpus; i++)
         {
             _debts[i] = [];
@@ -39,7 +39,7 @@ public sealed class TranslationShadow : Observer
     }
 
     /// <summary>How many invalidations (CPU x address) the frame is still owed.</summary>
-    public int Owed(int pfn) => _owedByFrame[pfn];
+    public int Owed(int pfn) => _owedByFrame.Get(pfn);
 
     /// <summary>The first CPU still owing an invalidation of frame pfn, with the address.</summary>
     public bool FindDebt(int pfn, out int cpu, out ulong va)
@@ -130,7 +130,7 @@ public sealed class TranslationShadow : Observer
             }
 
             _debts[cpu].Add(new Debt(asid, start, end, pfn, table));
-            _owedByFrame[pfn]++;
+            _owedByFrame.At(pfn)++;
         }
     }
 
@@ -145,7 +145,7 @@ public sealed class TranslationShadow : Observer
             bool kindMatches = d.Table ? tables : leaves;
             if (kindMatches && (asid < 0 || d.Asid == asid) && d.Start < end && d.End > start)
             {
-                _owedByFrame[d.Pfn]--;
+                _owedByFrame.At(d.Pfn)--;
             }
             else
             {
