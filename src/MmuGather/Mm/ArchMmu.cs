@@ -94,7 +94,7 @@ public abstract class ArchMmu
     public virtual void SwitchMm(MmStruct? prev, MmStruct next)
     {
         Cpu cpu = Kernel.Machine.Current;
-        next.CpuMask |= 1UL << cpu.Id;
+        next.CpuMask.Set(cpu.Id);
         Kernel.Machine.LoadTranslationRoot(next.Id, next.Pgd.Pfn);
     }
 
@@ -110,7 +110,7 @@ public abstract class ArchMmu
     public virtual void LeaveMm(MmStruct mm)
     {
         Cpu cpu = Kernel.Machine.Current;
-        mm.CpuMask &= ~(1UL << cpu.Id);
+        mm.CpuMask.Clear(cpu.Id);
         Kernel.Machine.LoadTranslationRoot(-1, 0);
     }
 }

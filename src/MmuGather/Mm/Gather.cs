@@ -62,7 +62,7 @@ public sealed class Gather
         MaxGatherBatchCount = GatherPagesBound / MaxGatherBatch;
         MaxTableBatch = (int)((kernel.Geometry.PageSize - TableBatchHeaderBytes) / Geometry.EntryBytes);
         ResetRange();
-        mm.TlbFlushPending++;
+        mm.TlbFlushPending.IncrementAndGet();
     }
 
     public MmStruct Mm { get; }
@@ -483,7 +483,7 @@ public sealed class Gather
     public void TlbFinishMmu()
     {
         AssertInvariants();
-        if (Mm.TlbFlushPending > 1)
+        if (Mm.TlbFlushPending.Read() > 1)
         {
             _kernel.Counters.Add(Counter.NestedGatherFlushes);
             FullMm = true;
@@ -497,7 +497,7 @@ public sealed class Gather
             BatchListFree();
         }
 
-        Mm.TlbFlushPending--;
+        Mm.TlbFlushPending.DecrementAndGet();
         _finished = true;
     }
 
@@ -537,6 +537,6 @@ public sealed class Gather
     {
         _kernel.Diag.Assert(!_finished, "gather used after tlb_finish_mmu");
         _kernel.Diag.Assert(_batchCount <= MaxGatherBatchCount, "more page batches than MAX_GATHER_BATCH_COUNT");
-        _kernel.Diag.Assert(Mm.TlbFlushPending > 0, "a live gather but tlb_flush_pending is 0");
+        _kernel.Diag.Assert(Mm.TlbFlushPending.Read() > 0, "a live gather but tlb_flush_pending is 0");
     }
 }

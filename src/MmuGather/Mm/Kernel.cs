@@ -85,8 +85,7 @@ public sealed class Kernel
     {
         PtDesc pgd = AllocPageTable(Geometry.Levels - 1)
             ?? throw new InvalidOperationException($"out of memory allocating the pgd of '{name}'");
-        int id = _nextMmId++;
-        var mm = new MmStruct(id, name, pgd, new RwSemaphore(Machine, $"mmap_lock(mm{id})"), new Spinlock(Machine, $"page_table_lock(mm{id})"));
+        var mm = new MmStruct(Machine, _nextMmId++, name, pgd);
         Arch.InitContext(mm);
         return mm;
     }
@@ -154,7 +153,7 @@ public sealed class Kernel
 
         Arch.SwitchMm(prev, next);
         _activeMm[cpu] = next;
-        next.MmCount++;
+        next.MmCount.IncrementAndGet();
         if (prev is not null)
         {
             MmDrop(prev);
@@ -182,9 +181,9 @@ public sealed class Kernel
     /// <summary>mmdrop: the last reference frees the pgd (after exit_mmap emptied it).</summary>
     public void MmDrop(MmStruct mm)
     {
-        mm.MmCount--;
-        Diag.Assert(mm.MmCount >= 0, "mm{0} mm_count below zero", mm.Id);
-        if (mm.MmCount == 0)
+        long left = mm.MmCount.DecrementAndGet();
+        Diag.Assert(left >= 0, "mm{0} mm_count below zero", mm.Id);
+        if (left == 0)
         {
             Diag.Assert(mm.Dead, "mm{0} freed while it still has an address space", mm.Id);
             FreePageTable(mm.Pgd);

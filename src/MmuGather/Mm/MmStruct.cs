@@ -1,3 +1,4 @@
+using MmuGather.Machine;
 using MmuGather.Machine.Sync;
 
 namespace MmuGather.Mm;
@@ -13,13 +14,18 @@ public sealed class MmStruct
 {
     private readonly List<Vma> _vmas = [];
 
-    internal MmStruct(int id, string name, PtDesc pgd, RwSemaphore mmapLock, Spinlock pageTableLock)
+    internal MmStruct(SimMachine machine, int id, string name, PtDesc pgd)
     {
         Id = id;
+        MmapLock = new RwSemaphore(machine, $"mmap_lock(mm{id})");
+        PageTableLock = new Spinlock(machine, $"page_table_lock(mm{id})");
+        CpuMask = new AtomicBitmask(machine);
+        TlbGen = new AtomicCounter(machine, 1);
+        TlbFlushPending = new AtomicCounter(machine, 0);
+        Users = new AtomicCounter(machine, 0);
+        MmCount = new AtomicCounter(machine, 1);
         Name = name;
         Pgd = pgd;
-        MmapLock = mmapLock;
-        PageTableLock = pageTableLock;
     }
 
     /// <summary>The mm's id, used as its ASID/PCID tag in every TLB.</summary>
@@ -35,19 +41,19 @@ public sealed class MmStruct
     public Spinlock PageTableLock { get; }
 
     /// <summary>mm_cpumask: bit i set while CPU i may hold translations of this mm.</summary>
-    public ulong CpuMask { get; internal set; }
+    public AtomicBitmask CpuMask { get; }
 
     /// <summary>mm->context.tlb_gen: bumped by every flush request (x86; harmless elsewhere).</summary>
-    public long TlbGen { get; internal set; } = 1;
+    public AtomicCounter TlbGen { get; }
 
     /// <summary>mm->tlb_flush_pending: gathers in progress on this mm.</summary>
-    public int TlbFlushPending { get; internal set; }
+    public AtomicCounter TlbFlushPending { get; }
 
     /// <summary>mm_users: live threads.</summary>
-    public int Users { get; internal set; }
+    public AtomicCounter Users { get; }
 
     /// <summary>mm_count: references that keep the struct (and pgd) alive, lazy-TLB CPUs included.</summary>
-    public int MmCount { get; internal set; } = 1;
+    public AtomicCounter MmCount { get; }
 
     /// <summary>Set once exit_mmap has torn the address space down.</summary>
     public bool Dead { get; internal set; }
@@ -93,7 +99,7 @@ public sealed class MmStruct
 
     internal void RemoveVma(Vma vma) => _vmas.Remove(vma);
 
-    public bool InCpuMask(int cpu) => (CpuMask & (1UL << cpu)) != 0;
+    public bool InCpuMask(int cpu) => CpuMask.Test(cpu);
 
     public override string ToString() => $"mm{Id}({Name})";
 }

@@ -78,7 +78,7 @@ public sealed class Simulation
 
         var t = new SimThread(process, process.Threads.Count, cpu, steps);
         process.Threads.Add(t);
-        process.Mm.Users++;
+        process.Mm.Users.IncrementAndGet();
         _threads.Add(t);
         return t;
     }
@@ -176,8 +176,7 @@ public sealed class Simulation
     private void ExitThread(SimThread t)
     {
         t.Exited = true;
-        t.Process.Mm.Users--;
-        if (t.Process.Mm.Users == 0)
+        if (t.Process.Mm.Users.DecrementAndGet() == 0)
         {
             Kernel.Mmap.ExitMmap(t.Process.Mm);
             Kernel.MmDrop(t.Process.Mm);

@@ -23,9 +23,9 @@ public class GatherConstantsTests
         Assert.Equal(510, tlb.MaxGatherBatch);
         Assert.Equal(19, tlb.MaxGatherBatchCount);
         Assert.Equal(509, tlb.MaxTableBatch);
-        Assert.Equal(1, mm.TlbFlushPending);
+        Assert.Equal(1, mm.TlbFlushPending.Read());
         tlb.TlbFinishMmu();
-        Assert.Equal(0, mm.TlbFlushPending);
+        Assert.Equal(0, mm.TlbFlushPending.Read());
     }
 
     [Fact]

@@ -41,10 +41,11 @@ public sealed class X86Mmu(Kernel kernel) : ArchMmu(kernel)
         base.SwitchMm(prev, next);
         Cpu cpu = Kernel.Machine.Current;
         var ctx = (X86Context)next.ArchContext!;
-        if (ctx.LocalTlbGen[cpu.Id] < next.TlbGen)
+        long mmGen = next.TlbGen.Read();
+        if (ctx.LocalTlbGen[cpu.Id] < mmGen)
         {
             FlushLocalAll(cpu, next);
-            ctx.LocalTlbGen[cpu.Id] = next.TlbGen;
+            ctx.LocalTlbGen[cpu.Id] = mmGen;
         }
     }
 
@@ -57,10 +58,10 @@ public sealed class X86Mmu(Kernel kernel) : ArchMmu(kernel)
             end = FlushTlbInfo.FlushAll;
         }
 
-        mm.TlbGen++;
-        var info = new FlushTlbInfo(start, end, strideShift, freedTables, mm.TlbGen);
+        // inc_mm_tlb_gen: this request's generation; a CPU exactly one behind it may flush the range only.
+        var info = new FlushTlbInfo(start, end, strideShift, freedTables, mm.TlbGen.IncrementAndGet());
         Cpu self = Kernel.Machine.Current;
-        if ((mm.CpuMask & ~(1UL << self.Id)) != 0)
+        if ((mm.CpuMask.Read() & ~(1UL << self.Id)) != 0)
         {
             FlushTlbMulti(mm, info);
         }
@@ -111,7 +112,7 @@ public sealed class X86Mmu(Kernel kernel) : ArchMmu(kernel)
         if (Kernel.ActiveMm(cpu.Id) != mm)
         {
             // Left in the mask from an earlier switch: trim it, nothing of this mm is loaded.
-            mm.CpuMask &= ~(1UL << cpu.Id);
+            mm.CpuMask.Clear(cpu.Id);
             return;
         }
 
@@ -124,7 +125,7 @@ public sealed class X86Mmu(Kernel kernel) : ArchMmu(kernel)
 
         var ctx = (X86Context)mm.ArchContext!;
         long localGen = ctx.LocalTlbGen[cpu.Id];
-        long mmGen = mm.TlbGen;
+        long mmGen = mm.TlbGen.Read();
         if (localGen == mmGen || info.NewTlbGen <= localGen)
         {
             return; // already caught up by a later full flush

@@ -1,9 +1,9 @@
 namespace MmuGather.Machine.Sync;
 
 /// <summary>atomic_t / atomic64_t: each operation is one indivisible step and a scheduling point.</summary>
-public sealed class AtomicCounter(SimMachine machine)
+public sealed class AtomicCounter(SimMachine machine, long initial = 0)
 {
-    private long _value;
+    private long _value = initial;
 
     public long Read()
     {
