@@ -31,9 +31,10 @@ public sealed class FreePgtables(Kernel kernel)
                 j++;
             }
 
+            // The floor stays the caller's for every group: the vmas before this group are
+            // being freed too, so the tables they shared with it are this group's to free.
             ulong nextCeiling = j < vmas.Count ? vmas[j].Start : ceiling;
             FreePgdRange(tlb, addr, end, floor, nextCeiling);
-            floor = end;
             i = j;
         }
     }
