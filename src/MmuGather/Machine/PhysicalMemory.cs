@@ -110,6 +110,19 @@ public sealed class PhysicalMemory
         return pfn;
     }
 
+    /// <summary>
+    /// A frame the kernel keeps for good at boot (the zero page): not subject to the failure
+    /// plan, so a scenario's <c>nth</c> counts only the allocations its own steps cause.
+    /// </summary>
+    public int AllocReserved()
+    {
+        int pfn = PopFree();
+        _diag.Assert(pfn > 0, "no frame left to reserve at boot");
+        Claim(pfn, FrameKind.Reserved, 0);
+        _observer.FrameAllocated(pfn, FrameKind.Reserved, 0);
+        return pfn;
+    }
+
     /// <summary>Allocates 2^order naturally aligned frames (only order 0 and the huge order are supported).</summary>
     public int AllocHuge(AllocSite site)
     {

@@ -30,4 +30,6 @@ public enum Counter
     CondResched,
     /// <summary>User accesses that ended in SIGSEGV (an access to unmapped memory).</summary>
     UserSegv,
+    /// <summary>Faults that failed for want of memory (VM_FAULT_OOM): populate stops there, a touch stops its step.</summary>
+    FaultOom,
 }

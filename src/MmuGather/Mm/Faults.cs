@@ -56,6 +56,17 @@ public sealed class Faults(Kernel kernel)
     /// <summary>handle_mm_fault: allocate the walk down to the PMD, then the leaf.</summary>
     public FaultResult HandleMmFault(Vma vma, ulong addr, bool write)
     {
+        FaultResult result = HandleMmFaultLocked(vma, addr, write);
+        if (result == FaultResult.Oom)
+        {
+            kernel.Counters.Add(Counter.FaultOom);
+        }
+
+        return result;
+    }
+
+    private FaultResult HandleMmFaultLocked(Vma vma, ulong addr, bool write)
+    {
         kernel.Counters.Add(Counter.PageFaults);
         addr &= _g.PageMask;
         MmStruct mm = vma.Mm;

@@ -27,8 +27,7 @@ public sealed class Kernel
         _ptdescs = new FrameMap<PtDesc?>(machine.Memory.FrameCount);
         _activeMm = new MmStruct?[machine.Cpus.Count];
         _lazy = new bool[machine.Cpus.Count];
-        ZeroPfn = machine.Memory.Alloc(AllocSite.UserPage, FrameKind.Reserved);
-        Diag.Assert(ZeroPfn > 0, "no frame for the zero page");
+        ZeroPfn = machine.Memory.AllocReserved();
         Arch = arch(this);
         Zap = new Zap(this);
         FreePgtables = new FreePgtables(this);

@@ -109,29 +109,36 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
         ulong page = ctx.Kernel.Geometry.PageSize;
         for (ulong va = start; va < start + len; va += page)
         {
-            if (!Access(ctx, va, s.Write))
+            FaultResult r = Access(ctx, va, s.Write);
+            if (r == FaultResult.SegV)
             {
                 ctx.Kernel.Counters.Add(Counter.UserSegv);
                 return; // the thread would take SIGSEGV here
             }
+
+            if (r == FaultResult.Oom)
+            {
+                return; // counted as fault_oom: the OOM killer's business, not modelled
+            }
         }
     }
 
-    private static bool Access(StepContext ctx, ulong va, bool write)
+    private static FaultResult Access(StepContext ctx, ulong va, bool write)
     {
         for (int attempt = 0; attempt <= MaxFaultRetries; attempt++)
         {
             if (ctx.Kernel.Machine.Walker.Access(va, write) == AccessResult.Ok)
             {
-                return true;
+                return FaultResult.Ok;
             }
 
-            if (ctx.Kernel.Faults.HandleUserFault(ctx.Mm, va, write) != FaultResult.Ok)
+            FaultResult r = ctx.Kernel.Faults.HandleUserFault(ctx.Mm, va, write);
+            if (r != FaultResult.Ok)
             {
-                return false;
+                return r;
             }
         }
 
-        return false;
+        return FaultResult.SegV;
     }
 }

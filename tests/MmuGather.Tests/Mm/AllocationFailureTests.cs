@@ -42,4 +42,28 @@ public class AllocationFailureTests
         Assert.Equal(3, r.Counters["page_tables_freed"]);
         Assert.Empty(r.Violations);
     }
+
+    [Fact]
+    public void FaultsThatRunOutOfMemoryAreCountedNotSegfaults()
+    {
+        // The 5th user-page allocation and every later one fail: populate stops at page 4 and
+        // the later touch stops at its first fault; nothing is a SIGSEGV, nothing leaks.
+        var r = TestScenarios.Run("""
+            name: oom
+            machine: { arch: x86, cpus: 2, memory: 64MiB, fail_alloc: [ { site: user-page, nth: 5 } ] }
+            processes:
+              - name: app
+                threads:
+                  - cpu: 0
+                    steps:
+                      - mmap: { name: buf, length: 64KiB, populate: true }
+                      - touch: { region: buf, write: true }
+                      - munmap: { region: buf }
+            """);
+
+        Assert.Equal(2, r.Counters["fault_oom"]);
+        Assert.Equal(0, r.Counters["user_segv"]);
+        Assert.Equal(4, TestScenarios.StepOf(r, "munmap").PagesFreed);
+        Assert.Empty(r.Violations);
+    }
 }
