@@ -7,6 +7,9 @@ namespace MmuGather.Machine;
 /// </summary>
 public sealed class Cpu
 {
+    /// <summary>IPIs one CPU may have pending at once: one per possible sender, and then some.</summary>
+    public const int MaxPendingIpis = 256;
+
     private readonly Queue<(int From, IpiKind Kind, Action<Cpu> Handler)> _pendingIpis = new();
     private readonly long[] _ipisReceived = new long[Enum.GetValues<IpiKind>().Length];
 
@@ -42,7 +45,16 @@ public sealed class Cpu
 
     internal void CountIpi(IpiKind kind) => _ipisReceived[(int)kind]++;
 
-    internal void QueueIpi(int from, IpiKind kind, Action<Cpu> handler) => _pendingIpis.Enqueue((from, kind, handler));
+    internal bool QueueIpi(int from, IpiKind kind, Action<Cpu> handler)
+    {
+        if (_pendingIpis.Count >= MaxPendingIpis)
+        {
+            return false;
+        }
+
+        _pendingIpis.Enqueue((from, kind, handler));
+        return true;
+    }
 
     internal bool TryDequeueIpi(out (int From, IpiKind Kind, Action<Cpu> Handler) ipi) => _pendingIpis.TryDequeue(out ipi);
 }

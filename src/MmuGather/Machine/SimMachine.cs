@@ -112,7 +112,7 @@ public sealed class SimMachine
             }
 
             Cpu target = _cpus[i];
-            target.QueueIpi(sender.Id, kind, handler);
+            Diag.Assert(target.QueueIpi(sender.Id, kind, handler), "CPU{0} has {1} IPIs pending: the queue bound is broken", i, Cpu.MaxPendingIpis);
             if (target.IrqsEnabled)
             {
                 DrainPendingIpis(target);

@@ -140,7 +140,9 @@ public sealed class Zap(Kernel kernel)
 
         kernel.Arch.LeaveLazyMmuMode();
 
-        // Do the actual TLB flush before dropping the PTE lock.
+        // Do the actual TLB flush before dropping the PTE lock. It covers exactly the range the
+        // gather recorded up to the entry that filled it, then resets it, so the next round
+        // starts empty (e6c495a96ce0 fixed a forced flush here that covered the wrong range).
         if (forceFlush)
         {
             tlb.FlushMmuTlbOnly();
