@@ -8,15 +8,18 @@ namespace MmuGather.Cli;
 /// </summary>
 public static class CliMain
 {
-    /// <summary>Runs <c>mmugather</c> with <paramref name="args"/>; returns the exit code.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>
+    /// Runs <c>mmugather</c> with <paramref name="args"/>; returns the exit code. A
+    /// <paramref name="progress"/> writer (a terminal's stderr) gets a status line during runs.
+    /// </summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TextWriter? progress = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         try
         {
-            return Dispatch(ArgumentParser.Parse(args), stdout);
+            return Dispatch(ArgumentParser.Parse(args), stdout, progress);
         }
         catch (Exception ex)
         {
@@ -24,7 +27,7 @@ public static class CliMain
         }
     }
 
-    private static int Dispatch(Invocation invocation, TextWriter stdout)
+    private static int Dispatch(Invocation invocation, TextWriter stdout, TextWriter? progress)
     {
         switch (invocation.Command)
         {
@@ -35,7 +38,7 @@ public static class CliMain
                 stdout.Write(VersionInfo.Line + "\n");
                 return ExitCode.Clean;
             default:
-                return ScenarioCommand.Execute(invocation, stdout);
+                return ScenarioCommand.Execute(invocation, stdout, progress);
         }
     }
 }

@@ -11,12 +11,13 @@ public static class ScenarioCommand
     /// <see cref="ScenarioException"/>, a broken model invariant as an
     /// <see cref="MmuGather.Machine.InvariantException"/>; <see cref="CliMain"/> reports both.
     /// </summary>
-    public static int Execute(Invocation invocation, TextWriter stdout)
+    public static int Execute(Invocation invocation, TextWriter stdout, TextWriter? progress = null)
     {
         ArgumentNullException.ThrowIfNull(invocation);
         ArgumentNullException.ThrowIfNull(stdout);
         Scenario scenario = Load(invocation);
-        RunResult result = ScenarioRunner.Run(scenario, invocation.Seed);
+        RunResult result = ScenarioRunner.Run(scenario, invocation.Seed, progress is null ? null : new ProgressLine(progress).Report);
+        progress?.Write(ProgressLine.Clear);
         stdout.Write(Render(invocation.Format, new RunReport(result, scenario.SourcePath, SeedOrigin(scenario, invocation))));
         stdout.Flush();
         return result.Clean && result.Violations.Count == 0 ? ExitCode.Clean : ExitCode.Violation;

@@ -10,7 +10,12 @@ public static class ScenarioRunner
     /// <summary>The seed used when neither the scenario nor the command line gives one.</summary>
     public const ulong DefaultSeed = 1;
 
-    public static RunResult Run(Scenario scenario, ulong? seedOverride = null) => Build(scenario, seedOverride).Run();
+    public static RunResult Run(Scenario scenario, ulong? seedOverride = null, Action<int, int, string>? progress = null)
+    {
+        Simulation sim = Build(scenario, seedOverride);
+        sim.Progress = progress;
+        return sim.Run();
+    }
 
     /// <summary>Builds the simulation without running it (tests inspect its parts).</summary>
     public static Simulation Build(Scenario scenario, ulong? seedOverride = null)

@@ -20,6 +20,7 @@ public sealed class Simulation
     private readonly SimThread?[] _running;
     private readonly LeakChecker _leak;
     private readonly List<Checker> _checkers = [];
+    private int _totalSteps;
 
     public Simulation(SimulationOptions options)
     {
@@ -62,6 +63,12 @@ public sealed class Simulation
 
     public IReadOnlyList<Checker> Checkers => _checkers;
 
+    /// <summary>
+    /// Called before each step with (steps done, steps in all, what runs next), and once with
+    /// "teardown". For progress display only: it must not touch the model.
+    /// </summary>
+    public Action<int, int, string>? Progress { get; set; }
+
     public SimProcess AddProcess(string name)
     {
         var p = new SimProcess(name, Kernel.CreateMm(name));
@@ -86,7 +93,8 @@ public sealed class Simulation
     /// <summary>Runs every step, then the teardown, and reports.</summary>
     public RunResult Run()
     {
-        int bound = _threads.Sum(t => t.Steps.Count) + 1;
+        _totalSteps = _threads.Sum(t => t.Steps.Count);
+        int bound = _totalSteps + 1;
         while (_threads.Any(t => t.HasWork) && bound-- > 0)
         {
             foreach (SimThread t in _threads)
@@ -100,6 +108,7 @@ public sealed class Simulation
 
         Diag.Assert(!_threads.Any(t => t.HasWork), "steps left after the step bound");
         var atEnd = Snapshot();
+        Progress?.Invoke(_steps.Count, _totalSteps, "teardown");
         Teardown();
         var afterTeardown = Snapshot();
         var teardown = afterTeardown.ToDictionary(kv => kv.Key, kv => kv.Value - atEnd[kv.Key]);
@@ -122,6 +131,7 @@ public sealed class Simulation
     {
         ISimStep step = t.Steps[t.NextStep];
         Diag.Step = $"thread {t.Name} step {t.NextStep + 1} ({step.Op}, line {step.Line})";
+        Progress?.Invoke(_steps.Count, _totalSteps, Diag.Step);
         BringOnCpu(t);
         long ipis = TlbShootdownIpis;
         long pages = Kernel.Counters[Counter.PagesFreed];
