@@ -23,20 +23,11 @@ namespace MmuGather.Bench;
 /// </summary>
 internal static class Breakdown
 {
-    private const string SmallTlbYaml = """
-        name: bench-small-tlb
-        machine: { arch: x86, cpus: 2, memory: 4GiB, tlb: { entries: 64, ways: 4 } }
-        processes:
-          - name: app
-            threads:
-              - cpu: 0
-                steps:
-                  - mmap: { name: buf, length: 1GiB, populate: true }
-                  - munmap: { region: buf }
-              - cpu: 1
-                steps:
-                  - spin: {}
-        """;
+    /// <summary>The demo scenario with a 64-entry, 4-way TLB: the only line that differs is the machine's.</summary>
+    private static readonly string s_smallTlbYaml = BuiltInScenarios.Munmap1GibTwoCpus.Replace(
+        "machine: { arch: x86, cpus: 2, memory: 4GiB }",
+        "machine: { arch: x86, cpus: 2, memory: 4GiB, tlb: { entries: 64, ways: 4 } }",
+        StringComparison.Ordinal);
 
     /// <summary>A machine-only scenario: one thread with no steps, in a process of its own.</summary>
     private const string MachineOnlyYaml = """
@@ -68,7 +59,7 @@ internal static class Breakdown
 
         Console.WriteLine();
         Console.WriteLine("# breakdown 4: (a) with a 64-entry 4-way TLB (default 1536 entries, 12 ways)");
-        Scenario small = ScenarioParser.Parse(SmallTlbYaml, "bench-small-tlb.yaml");
+        Scenario small = ScenarioParser.Parse(s_smallTlbYaml, "bench-small-tlb.yaml");
         ScenarioRunner.Run(small);
         var t = new List<double>();
         for (int r = 0; r < runs; r++)
