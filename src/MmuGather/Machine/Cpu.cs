@@ -36,9 +36,6 @@ public sealed class Cpu
 
     public bool IrqsEnabled { get; internal set; } = true;
 
-    /// <summary>Atomic context: a spinlock is held, preemption or interrupts are off.</summary>
-    public bool InAtomic => PreemptCount > 0 || !IrqsEnabled;
-
     public long IpisReceived(IpiKind kind) => _ipisReceived[(int)kind];
 
     public int PendingIpis => _pendingIpis.Count;

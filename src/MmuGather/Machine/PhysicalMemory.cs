@@ -83,8 +83,6 @@ public sealed class PhysicalMemory
     /// <summary>The entries of a page-table frame. Kept after free (stale content is what a late walker sees).</summary>
     public ulong[] TableEntries(int pfn) => _tables.Get(pfn) ?? throw new InvalidOperationException($"pfn 0x{pfn:x} has never been a page table");
 
-    public bool HasTableEntries(int pfn) => _tables.Get(pfn) is not null;
-
     /// <summary>Allocates one frame; -1 when the failure plan says this call fails or memory is exhausted.</summary>
     public int Alloc(AllocSite site, FrameKind kind)
     {

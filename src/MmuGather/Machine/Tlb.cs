@@ -77,9 +77,6 @@ public sealed class Tlb
     public int InvalidateAsid(int asid) =>
         _small.InvalidateMatching(asid, 0, ulong.MaxValue, _cpu, _observer) + _huge.InvalidateMatching(asid, 0, ulong.MaxValue, _cpu, _observer);
 
-    /// <summary>Counts live entries of asid overlapping [start, end): the post-condition checker's probe.</summary>
-    public int Count(int asid, ulong start, ulong end) => _small.Count(asid, start, end) + _huge.Count(asid, start, end);
-
     /// <summary>Finds one live entry of asid overlapping [start, end), for a violation message.</summary>
     public bool FindAny(int asid, ulong start, ulong end, out ulong va, out int pfn) =>
         _small.FindAny(asid, start, end, out va, out pfn) || _huge.FindAny(asid, start, end, out va, out pfn);

@@ -93,20 +93,6 @@ internal sealed class TlbArray
         return total;
     }
 
-    public int Count(int asid, ulong start, ulong end)
-    {
-        int n = 0;
-        foreach (ref readonly TlbEntry e in _entries.AsSpan())
-        {
-            if (Matches(e, asid, start, end))
-            {
-                n++;
-            }
-        }
-
-        return n;
-    }
-
     public bool FindAny(int asid, ulong start, ulong end, out ulong va, out int pfn)
     {
         foreach (ref readonly TlbEntry e in _entries.AsSpan())

@@ -88,20 +88,6 @@ public sealed class WalkCache
         return n;
     }
 
-    /// <summary>Whether some entry of asid still points at table <paramref name="pfn"/>.</summary>
-    public bool References(int asid, int pfn)
-    {
-        foreach (ref readonly WalkCacheEntry e in _entries.AsSpan())
-        {
-            if (e.Valid && e.Asid == asid && e.Pfn == pfn)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     private ulong Prefix(ulong va, int level) => va >> _geometry.TableSpanShift(level);
 
     private struct WalkCacheEntry

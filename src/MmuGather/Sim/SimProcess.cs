@@ -14,6 +14,4 @@ public sealed class SimProcess(string name, MmStruct mm)
     /// <summary>Regions as their mmap returned them: start, length, THP (later splits do not change them).</summary>
     public Dictionary<string, Region> Regions { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Threads not yet exited (mm_users).</summary>
-    public int LiveThreads => Threads.Count(t => !t.Exited);
 }
