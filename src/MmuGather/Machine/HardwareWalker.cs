@@ -29,6 +29,7 @@ public sealed class HardwareWalker
             // bit; a load, or a store through a dirty entry, completes from the TLB alone.
             if (!write || hit.Dirty)
             {
+                cpu.Clock += _machine.Costs.TlbHit;
                 _machine.Observer.UserAccess(cpu.Id, asid, va, hit.Pfn, hit.Generation, write);
                 return AccessResult.Ok;
             }
@@ -39,6 +40,7 @@ public sealed class HardwareWalker
 
     private AccessResult Walk(Cpu cpu, int asid, ulong va, bool write)
     {
+        cpu.Clock += _machine.Costs.TlbMiss;
         Geometry g = _machine.Geometry;
         PhysicalMemory mem = _machine.Memory;
         int level = g.Levels - 1;

@@ -14,4 +14,7 @@ public sealed record MachineOptions
     public int WalkCacheEntries { get; init; } = 32;
 
     public Geometry Geometry { get; init; } = Geometry.X86_64;
+
+    /// <summary>Cycles per modelled action, for the virtual clocks.</summary>
+    public CostModel Costs { get; init; } = CostModel.X86;
 }

@@ -34,7 +34,17 @@ public abstract class Observer
     /// <summary>A page-table page was read by a walker that believed it had <paramref name="generation"/>.</summary>
     public virtual void TableRead(int cpu, int pfn, uint generation, TableReader reader) { }
 
+    public virtual void IpiSent(int fromCpu, int toCpu, IpiKind kind) { }
+
     public virtual void IpiDelivered(int fromCpu, int toCpu, IpiKind kind) { }
+
+    /// <summary>A lock was taken (after any wait); <paramref name="sleeping"/>: a mutex or rwsem.</summary>
+    public virtual void LockAcquired(int cpu, string name, bool sleeping) { }
+
+    public virtual void LockReleased(int cpu, string name, bool sleeping) { }
+
+    /// <summary>The scheduler put <paramref name="thread"/> (null: nothing, idle) on <paramref name="cpu"/>.</summary>
+    public virtual void ThreadOnCpu(int cpu, string? thread) { }
 
     /// <summary>A CPU entered (true) or left (false) lazy-TLB mode: it keeps the mm loaded but runs no user code.</summary>
     public virtual void LazyTlb(int cpu, bool lazy) { }
@@ -47,8 +57,17 @@ public abstract class Observer
     /// <summary>A page-table page at <paramref name="level"/> covering va was unhooked from its parent.</summary>
     public virtual void TableUnhooked(int asid, ulong va, int level, int pfn) { }
 
-    /// <summary>A user-visible operation (munmap, madvise, exit) returned; post-conditions apply to [start, end).</summary>
-    public virtual void OperationReturned(string operation, int asid, ulong start, ulong end) { }
+    /// <summary>A present leaf translation (PTE, or huge PMD when level is 1) of asid at va was installed.</summary>
+    public virtual void LeafInstalled(int asid, ulong va, int level, int pfn) { }
+
+    /// <summary>A user-visible operation (munmap, madvise, exit) on [start, end) began; <paramref name="id"/> pairs it with its return.</summary>
+    public virtual void OperationStarted(long id, string operation, int asid, ulong start, ulong end) { }
+
+    /// <summary>The operation returned; post-conditions apply to [start, end) for what was mapped when it began.</summary>
+    public virtual void OperationReturned(long id, string operation, int asid, ulong start, ulong end) { }
+
+    /// <summary>Writeback cleaned a page-cache page (its data is on disk now).</summary>
+    public virtual void PageCleaned(int pfn) { }
 
     /// <summary>Code that may sleep ran; it is a bug if the CPU is atomic (spinlock held, irqs off).</summary>
     public virtual void MightSleep(int cpu, int preemptCount, bool irqsDisabled, string where) { }

@@ -18,11 +18,18 @@ public sealed class ObserverHub : Observer
     private Observer[] _tlbInvalidated = [];
     private Observer[] _userAccess = [];
     private Observer[] _tableRead = [];
+    private Observer[] _ipiSent = [];
     private Observer[] _ipiDelivered = [];
+    private Observer[] _lockAcquired = [];
+    private Observer[] _lockReleased = [];
+    private Observer[] _threadOnCpu = [];
     private Observer[] _lazyTlb = [];
     private Observer[] _leafCleared = [];
     private Observer[] _tableUnhooked = [];
+    private Observer[] _leafInstalled = [];
+    private Observer[] _operationStarted = [];
     private Observer[] _operationReturned = [];
+    private Observer[] _pageCleaned = [];
     private Observer[] _mightSleep = [];
 
     public IReadOnlyList<Observer> Observers => _all;
@@ -38,16 +45,20 @@ public sealed class ObserverHub : Observer
         _tlbInvalidated = With(nameof(TlbInvalidated));
         _userAccess = With(nameof(UserAccess));
         _tableRead = With(nameof(TableRead));
+        _ipiSent = With(nameof(IpiSent));
         _ipiDelivered = With(nameof(IpiDelivered));
+        _lockAcquired = With(nameof(LockAcquired));
+        _lockReleased = With(nameof(LockReleased));
+        _threadOnCpu = With(nameof(ThreadOnCpu));
         _lazyTlb = With(nameof(LazyTlb));
         _leafCleared = With(nameof(LeafCleared));
         _tableUnhooked = With(nameof(TableUnhooked));
+        _leafInstalled = With(nameof(LeafInstalled));
+        _operationStarted = With(nameof(OperationStarted));
         _operationReturned = With(nameof(OperationReturned));
+        _pageCleaned = With(nameof(PageCleaned));
         _mightSleep = With(nameof(MightSleep));
     }
-
-    private Observer[] With(string method) =>
-        _all.Where(o => o.GetType().GetMethod(method, BindingFlags.Public | BindingFlags.Instance)!.DeclaringType != typeof(Observer)).ToArray();
 
     public override void FrameAllocated(int pfn, FrameKind kind, int order)
     {
@@ -113,11 +124,43 @@ public sealed class ObserverHub : Observer
         }
     }
 
+    public override void IpiSent(int fromCpu, int toCpu, IpiKind kind)
+    {
+        foreach (Observer o in _ipiSent)
+        {
+            o.IpiSent(fromCpu, toCpu, kind);
+        }
+    }
+
     public override void IpiDelivered(int fromCpu, int toCpu, IpiKind kind)
     {
         foreach (Observer o in _ipiDelivered)
         {
             o.IpiDelivered(fromCpu, toCpu, kind);
+        }
+    }
+
+    public override void LockAcquired(int cpu, string name, bool sleeping)
+    {
+        foreach (Observer o in _lockAcquired)
+        {
+            o.LockAcquired(cpu, name, sleeping);
+        }
+    }
+
+    public override void LockReleased(int cpu, string name, bool sleeping)
+    {
+        foreach (Observer o in _lockReleased)
+        {
+            o.LockReleased(cpu, name, sleeping);
+        }
+    }
+
+    public override void ThreadOnCpu(int cpu, string? thread)
+    {
+        foreach (Observer o in _threadOnCpu)
+        {
+            o.ThreadOnCpu(cpu, thread);
         }
     }
 
@@ -145,11 +188,35 @@ public sealed class ObserverHub : Observer
         }
     }
 
-    public override void OperationReturned(string operation, int asid, ulong start, ulong end)
+    public override void LeafInstalled(int asid, ulong va, int level, int pfn)
+    {
+        foreach (Observer o in _leafInstalled)
+        {
+            o.LeafInstalled(asid, va, level, pfn);
+        }
+    }
+
+    public override void OperationStarted(long id, string operation, int asid, ulong start, ulong end)
+    {
+        foreach (Observer o in _operationStarted)
+        {
+            o.OperationStarted(id, operation, asid, start, end);
+        }
+    }
+
+    public override void OperationReturned(long id, string operation, int asid, ulong start, ulong end)
     {
         foreach (Observer o in _operationReturned)
         {
-            o.OperationReturned(operation, asid, start, end);
+            o.OperationReturned(id, operation, asid, start, end);
+        }
+    }
+
+    public override void PageCleaned(int pfn)
+    {
+        foreach (Observer o in _pageCleaned)
+        {
+            o.PageCleaned(pfn);
         }
     }
 
@@ -160,4 +227,7 @@ public sealed class ObserverHub : Observer
             o.MightSleep(cpu, preemptCount, irqsDisabled, where);
         }
     }
+
+    private Observer[] With(string method) =>
+        _all.Where(o => o.GetType().GetMethod(method, BindingFlags.Public | BindingFlags.Instance)!.DeclaringType != typeof(Observer)).ToArray();
 }

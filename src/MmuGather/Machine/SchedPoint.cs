@@ -14,4 +14,13 @@ public enum SchedPoint
     RcuReadLock,
     RcuReadUnlock,
     CondResched,
+
+    /// <summary>A lockless page-table read (gup_fast): another CPU may change the tables in between.</summary>
+    LocklessRead,
+
+    /// <summary>A user load or store: user mode, a quiescent state, preemptible.</summary>
+    UserAccess,
+
+    /// <summary>Between two steps of a thread: back in user mode.</summary>
+    StepBoundary,
 }

@@ -66,13 +66,21 @@ public sealed class SimMachine
         Observer.AsidLoaded(Current.Id, asid);
     }
 
-    public void PreemptDisable() => Current.PreemptCount++;
+    /// <summary>The cycle costs charged by <see cref="Charge"/>.</summary>
+    public CostModel Costs => Options.Costs;
+
+    /// <summary>Advances the executing CPU's virtual clock by <paramref name="cycles"/>.</summary>
+    public void Charge(long cycles) => Current.Clock += cycles;
+
+    public void PreemptDisable() => Current.PreemptDisable();
 
     public void PreemptEnable()
     {
         Diag.Assert(Current.PreemptCount > 0, "preempt_enable on CPU{0} with preempt count 0", Current.Id);
-        Current.PreemptCount--;
-        Scheduler.SchedulingPoint(SchedPoint.PreemptEnable);
+        if (Current.PreemptEnable() == 0)
+        {
+            Scheduler.SchedulingPoint(SchedPoint.PreemptEnable);
+        }
     }
 
     /// <summary>local_irq_save: returns the previous state for <see cref="LocalIrqRestore"/>.</summary>
@@ -83,59 +91,97 @@ public sealed class SimMachine
         return was;
     }
 
+    /// <summary>local_irq_restore: interrupts that arrived meanwhile are taken at once.</summary>
     public void LocalIrqRestore(bool wasEnabled)
     {
         Current.IrqsEnabled = wasEnabled;
         if (wasEnabled)
         {
-            DrainPendingIpis(Current);
+            DeliverPendingIpis(Current);
             Scheduler.SchedulingPoint(SchedPoint.IrqEnable);
         }
     }
 
     /// <summary>
     /// Sends an IPI of <paramref name="kind"/> to every CPU in <paramref name="targets"/> except
-    /// the sender and waits until each has run <paramref name="handler"/>. A target with
-    /// interrupts off takes it when it re-enables them; a sender that would wait on such a
-    /// target in sequential mode would wait forever, which is reported as a broken invariant.
+    /// the sender and waits (spinning, interrupts on) until each has run <paramref name="handler"/>.
+    /// A target takes the interrupt only while its interrupts are enabled: a CPU inside an
+    /// interrupts-off section (gup_fast) holds the sender up until it leaves it. The sender's
+    /// clock resumes at the last acknowledgement.
     /// </summary>
     public void SendIpiAndWait(IpiKind kind, ulong targets, Action<Cpu> handler)
     {
         Cpu sender = Current;
         Diag.Assert(sender.IrqsEnabled, "CPU{0} sends an IPI and waits with interrupts off: that deadlocks", sender.Id);
         Scheduler.SchedulingPoint(SchedPoint.IpiSend);
+        targets &= ~(1UL << sender.Id);
         for (int i = 0; i < _cpus.Length; i++)
         {
-            if ((targets & (1UL << i)) == 0 || i == sender.Id)
+            if ((targets & (1UL << i)) == 0)
             {
                 continue;
             }
 
+            Charge(Costs.IpiSend);
             Cpu target = _cpus[i];
-            Diag.Assert(target.QueueIpi(sender.Id, kind, handler), "CPU{0} has {1} IPIs pending: the queue bound is broken", i, Cpu.MaxPendingIpis);
-            if (target.IrqsEnabled)
+            Diag.Assert(target.QueueIpi(sender.Id, kind, handler, sender.Clock), "CPU{0} has {1} IPIs pending: the queue bound is broken", i, Cpu.MaxPendingIpis);
+            Observer.IpiSent(sender.Id, i, kind);
+            if (!Scheduler.Interleaves && target.IrqsEnabled)
             {
-                DrainPendingIpis(target);
+                DeliverPendingIpis(target);
             }
+        }
 
-            Diag.Assert(target.PendingIpis == 0, "CPU{0} waits for CPU{1}, which has interrupts off and cannot run", sender.Id, i);
+        if (targets != 0)
+        {
+            Scheduler.SpinUntil(() => AllAcknowledged(targets), "IPI acknowledgements");
+            for (int i = 0; i < _cpus.Length; i++)
+            {
+                if ((targets & (1UL << i)) != 0)
+                {
+                    sender.Clock = Math.Max(sender.Clock, _cpus[i].LastIpiHandledAt);
+                }
+            }
         }
     }
 
-    private void DrainPendingIpis(Cpu target)
+    /// <summary>
+    /// Runs every interrupt pending on <paramref name="target"/> now, with <see cref="Current"/>
+    /// switched to it and its interrupts off; the scheduler calls this when it lets an
+    /// interrupt in. Returns how many were taken.
+    /// </summary>
+    public int DeliverPendingIpis(Cpu target)
     {
+        Diag.Assert(target.IrqsEnabled, "interrupt delivered to CPU{0} with interrupts off", target.Id);
         Cpu interrupted = Current;
+        int taken = 0;
         while (target.TryDequeueIpi(out var ipi))
         {
             Current = target;
-            bool was = target.IrqsEnabled;
             target.IrqsEnabled = false; // handlers run with interrupts off
+            target.Clock = Math.Max(target.Clock, ipi.SentAt + Costs.IpiLatency) + Costs.IpiHandler;
             target.CountIpi(ipi.Kind);
             Observer.IpiDelivered(ipi.From, target.Id, ipi.Kind);
             ipi.Handler(target);
-            target.IrqsEnabled = was;
+            target.LastIpiHandledAt = target.Clock;
+            target.IrqsEnabled = true;
+            taken++;
         }
 
         Current = interrupted;
+        return taken;
+    }
+
+    private bool AllAcknowledged(ulong targets)
+    {
+        for (int i = 0; i < _cpus.Length; i++)
+        {
+            if ((targets & (1UL << i)) != 0 && _cpus[i].PendingIpis != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

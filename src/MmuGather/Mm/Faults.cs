@@ -56,6 +56,7 @@ public sealed class Faults(Kernel kernel)
     /// <summary>handle_mm_fault: allocate the walk down to the PMD, then the leaf.</summary>
     public FaultResult HandleMmFault(Vma vma, ulong addr, bool write)
     {
+        kernel.Machine.Charge(kernel.Machine.Costs.Fault + kernel.Machine.Costs.ClearPage);
         FaultResult result = HandleMmFaultLocked(vma, addr, write);
         if (result == FaultResult.Oom)
         {
@@ -220,6 +221,7 @@ public sealed class Faults(Kernel kernel)
             kernel.Machine.Memory.MapCount(folio)++;
             ulong pmd = Pte.MkHuge(Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(folio, vma.Writable))));
             Pte.SetPteAt(pmdTable.Entries, index, pmd);
+            kernel.Observer.LeafInstalled(vma.Mm.Id, addr & ~(_g.EntrySpan(1) - 1), 1, folio);
             _deposited[(pmdTable.Pfn, index)] = deposit;
             pmdTable.Ptl.Unlock();
             return FaultResult.Ok;
@@ -237,7 +239,7 @@ public sealed class Faults(Kernel kernel)
         ulong ptent = Pte.PtepGet(pte.Entries, index);
         if (Pte.None(ptent))
         {
-            return vma.IsAnonymous ? DoAnonymousPage(vma, pte, index, write) : DoFileFault(vma, pte, index, addr, write);
+            return vma.IsAnonymous ? DoAnonymousPage(vma, pte, index, addr, write) : DoFileFault(vma, pte, index, addr, write);
         }
 
         if (write && !Pte.Write(ptent))
@@ -248,12 +250,12 @@ public sealed class Faults(Kernel kernel)
         return FaultResult.Ok; // spurious: the hardware re-walks and finds the entry
     }
 
-    private FaultResult DoAnonymousPage(Vma vma, PtDesc pte, int index, bool write)
+    private FaultResult DoAnonymousPage(Vma vma, PtDesc pte, int index, ulong addr, bool write)
     {
         if (!write)
         {
             // Map the shared zero page read-only; a later write copies it.
-            return InstallIfNone(pte, index, Pte.PfnPte(kernel.ZeroPfn, false) | Pte.Special, -1);
+            return InstallIfNone(vma, pte, index, addr, Pte.PfnPte(kernel.ZeroPfn, false) | Pte.Special, -1);
         }
 
         int pfn = kernel.Machine.Memory.Alloc(AllocSite.UserPage, FrameKind.User);
@@ -262,7 +264,7 @@ public sealed class Faults(Kernel kernel)
             return FaultResult.Oom;
         }
 
-        return InstallIfNone(pte, index, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(pfn, vma.Writable))), pfn);
+        return InstallIfNone(vma, pte, index, addr, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(pfn, vma.Writable))), pfn);
     }
 
     private FaultResult DoFileFault(Vma vma, PtDesc pte, int index, ulong addr, bool write)
@@ -284,7 +286,7 @@ public sealed class Faults(Kernel kernel)
         {
             // do_cow_fault: a private copy, mapped writable.
             int copy = kernel.Machine.Memory.Alloc(AllocSite.UserPage, FrameKind.User);
-            return copy < 0 ? FaultResult.Oom : InstallIfNone(pte, index, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(copy, true))), copy);
+            return copy < 0 ? FaultResult.Oom : InstallIfNone(vma, pte, index, addr, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(copy, true))), copy);
         }
 
         // do_read_fault / do_shared_fault. Shared mappings track dirtying (write-notify):
@@ -298,7 +300,7 @@ public sealed class Faults(Kernel kernel)
             kernel.Machine.Memory.SetDirty(cached);
         }
 
-        FaultResult r = InstallIfNone(pte, index, entry, cached);
+        FaultResult r = InstallIfNone(vma, pte, index, addr, entry, cached);
         if (r != FaultResult.Ok)
         {
             kernel.PutPage(cached);
@@ -308,13 +310,14 @@ public sealed class Faults(Kernel kernel)
     }
 
     /// <summary>Installs <paramref name="entry"/> under the PTE lock if the slot is still empty.</summary>
-    private FaultResult InstallIfNone(PtDesc pte, int index, ulong entry, int pfn)
+    private FaultResult InstallIfNone(Vma vma, PtDesc pte, int index, ulong addr, ulong entry, int pfn)
     {
         pte.Ptl.Lock();
         bool empty = Pte.None(Pte.PtepGet(pte.Entries, index));
         if (empty)
         {
             Pte.SetPteAt(pte.Entries, index, entry);
+            kernel.Observer.LeafInstalled(vma.Mm.Id, addr, 0, Pte.Pfn(entry));
             if (pfn >= 0)
             {
                 kernel.Machine.Memory.MapCount(pfn)++;
@@ -390,6 +393,7 @@ public sealed class Faults(Kernel kernel)
 
             tlb.FlushMmuTlbOnly();
             Pte.SetPteAt(pte.Entries, index, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(copy, true))));
+            kernel.Observer.LeafInstalled(vma.Mm.Id, addr, 0, copy);
             kernel.Machine.Memory.MapCount(copy)++;
         }
 

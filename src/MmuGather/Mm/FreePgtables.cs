@@ -19,6 +19,13 @@ public sealed class FreePgtables(Kernel kernel)
     /// </summary>
     public void Free(Gather tlb, IReadOnlyList<Vma> vmas, ulong floor, ulong ceiling)
     {
+        // unlink_file_vma: rmap walkers (writeback) must stop finding a vma before its tables
+        // go; they hold i_mmap_rwsem for read while they walk them.
+        foreach (Vma vma in vmas)
+        {
+            UnlinkFileVma(vma);
+        }
+
         int i = 0;
         while (i < vmas.Count)
         {
@@ -139,5 +146,15 @@ public sealed class FreePgtables(Kernel kernel)
         Pte.Clear(parent.Entries, index);
         kernel.Observer.TableUnhooked(tlb.Mm.Id, addr, child.Level, child.Pfn);
         tlb.FreeTableTlb(child, addr);
+    }
+
+    private static void UnlinkFileVma(Vma vma)
+    {
+        if (vma.File is { } file)
+        {
+            file.IMmapRwsem.DownWrite();
+            file.Mappings.Remove(vma);
+            file.IMmapRwsem.UpWrite();
+        }
     }
 }

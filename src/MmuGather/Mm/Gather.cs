@@ -154,6 +154,18 @@ public sealed class Gather
     public void RemovePmdTlbEntry(ulong address) => FlushLevelRange(1, address, _kernel.Geometry.EntrySpan(1));
 
     /// <summary>tlb_flush_pte_range and its pmd/pud/p4d siblings: record a cleared range at a level.</summary>
+    /// <summary>
+    /// Drops the last page from the range (only the <see cref="KernelBug.FullBatchRange"/>
+    /// switch does this: the pre-e6c495a96ce0 forced flush ended at the page that filled the batch).
+    /// </summary>
+    internal void ExcludeFromRange(ulong address)
+    {
+        if (End > address)
+        {
+            End = Math.Max(Start, address);
+        }
+    }
+
     public void FlushLevelRange(int level, ulong address, ulong size)
     {
         AssertInvariants();
@@ -339,7 +351,11 @@ public sealed class Gather
             EnsureTableBatch();
             if (_tableBatch is null)
             {
-                TableInvalidate();
+                if (!_kernel.Has(KernelBug.TableFreeNoInvalidate))
+                {
+                    TableInvalidate();
+                }
+
                 RemoveTableOne(table);
                 return;
             }
@@ -397,7 +413,7 @@ public sealed class Gather
         TableInvalidate();
         _tableBatch = null;
         _kernel.Counters.Add(Counter.TableBatchFlushes);
-        if (_kernel.Arch.RcuTableFree)
+        if (_kernel.Arch.RcuTableFree && !_kernel.Has(KernelBug.NoRcuTableFree))
         {
             _kernel.Rcu.CallRcu(() => _kernel.FreeTableBatch(batch));
         }
@@ -483,7 +499,7 @@ public sealed class Gather
     public void TlbFinishMmu()
     {
         AssertInvariants();
-        if (Mm.TlbFlushPending.Read() > 1)
+        if (Mm.TlbFlushPending.Read() > 1 && !_kernel.Has(KernelBug.NestedFlush))
         {
             _kernel.Counters.Add(Counter.NestedGatherFlushes);
             FullMm = true;

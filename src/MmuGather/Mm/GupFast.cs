@@ -56,6 +56,9 @@ public sealed class GupFast(Kernel kernel)
         uint generation = mem.Generation(table);
         for (int level = g.Levels - 1; level >= 0; level--)
         {
+            // No lock: another CPU may unhook (and, were it not for RCU or the IPI, free)
+            // this table between any two reads.
+            kernel.Machine.Scheduler.SchedulingPoint(SchedPoint.LocklessRead);
             kernel.Observer.TableRead(cpu, table, generation, TableReader.GupFast);
             ulong e = mem.TableEntries(table)[g.Index(addr, level)];
             if (!Pte.Present(e) || (write && !Pte.Write(e)) || Pte.IsSpecial(e))

@@ -17,6 +17,7 @@ public sealed class Kernel
     private int _nextMmId = 1;
     private readonly List<SimFile> _files = [];
     private int _nextFileId = 1;
+    private long _nextOperationId = 1;
 
     public Kernel(SimMachine machine, Func<Kernel, ArchMmu> arch, KernelBug bugs = KernelBug.None)
     {
@@ -35,6 +36,7 @@ public sealed class Kernel
         Mmap = new Mmap(this);
         Madvise = new Madvise(this);
         GupFast = new GupFast(this);
+        Writeback = new Writeback(this);
     }
 
     public SimMachine Machine { get; }
@@ -68,6 +70,8 @@ public sealed class Kernel
 
     public GupFast GupFast { get; }
 
+    public Writeback Writeback { get; }
+
     /// <summary>The shared zero page: read faults on anonymous memory map it read-only.</summary>
     public int ZeroPfn { get; }
 
@@ -91,7 +95,7 @@ public sealed class Kernel
 
     public SimFile CreateFile(string name)
     {
-        var file = new SimFile(_nextFileId++, name);
+        var file = new SimFile(_nextFileId++, name, new RwSemaphore(Machine, $"i_mmap_rwsem({name})"));
         _files.Add(file);
         return file;
     }
@@ -189,6 +193,18 @@ public sealed class Kernel
         }
     }
 
+    /// <summary>A user-visible operation on [start, end) of mm begins; pass the id to <see cref="EndOperation"/>.</summary>
+    public long BeginOperation(string operation, MmStruct mm, ulong start, ulong end)
+    {
+        long id = _nextOperationId++;
+        Observer.OperationStarted(id, operation, mm.Id, start, end);
+        return id;
+    }
+
+    /// <summary>The operation returns to user space: its post-conditions apply from here.</summary>
+    public void EndOperation(long id, string operation, MmStruct mm, ulong start, ulong end) =>
+        Observer.OperationReturned(id, operation, mm.Id, start, end);
+
     // ---------------------------------------------------------------- page tables
 
     /// <summary>pte_alloc_one / pmd_alloc_one / ...: a zeroed table page, or null when allocation fails.</summary>
@@ -219,6 +235,7 @@ public sealed class Kernel
     {
         Diag.Assert(_ptdescs.Get(table.Pfn) == table, "freeing table pfn 0x{0:x} twice", table.Pfn);
         _ptdescs.At(table.Pfn) = null;
+        Machine.Charge(Machine.Costs.FreePage);
         Counters.Add(Counter.PageTablesFreed);
         Machine.Memory.Free(table.Pfn);
     }
@@ -243,6 +260,7 @@ public sealed class Kernel
         Diag.Assert(refs > 0, "put_page of pfn 0x{0:x} with no reference", pfn);
         if (--refs == 0)
         {
+            Machine.Charge(Machine.Costs.FreePage << Machine.Memory.Order(pfn));
             Diag.Assert(Machine.Memory.MapCount(pfn) == 0, "pfn 0x{0:x} freed while still mapped", pfn);
             Counters.Add(Counter.PagesFreed, 1L << Machine.Memory.Order(pfn));
             Machine.Memory.Free(pfn);

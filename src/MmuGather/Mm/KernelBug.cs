@@ -17,4 +17,14 @@ public enum KernelBug
     FlushUnderPtl = 1 << 2,
     /// <summary>tlb_finish_mmu forgets to give the batch pages back.</summary>
     LeakGatherBatches = 1 << 3,
+    /// <summary>tlb_finish_mmu ignores a parallel gather on the same mm (reverts 99baac21e458).</summary>
+    NestedFlush = 1 << 4,
+    /// <summary>A forced flush in zap_pte_range leaves out the page that filled the batch (reverts e6c495a96ce0).</summary>
+    FullBatchRange = 1 << 5,
+    /// <summary>A dirty shared page's rmap goes at zap time, before the flush (reverts 5df397dec7c4 / 1cf35d47712d).</summary>
+    EarlyRmap = 1 << 6,
+    /// <summary>Table batches are freed right after the TLB flush, without a grace period (no MMU_GATHER_RCU_TABLE_FREE).</summary>
+    NoRcuTableFree = 1 << 7,
+    /// <summary>The single-table fallback frees without invalidating the TLB first (reverts 0ed1325967ab).</summary>
+    TableFreeNoInvalidate = 1 << 8,
 }

@@ -9,6 +9,11 @@ public static class KernelBugs
         ("skip-remote-flush", KernelBug.SkipRemoteFlush),
         ("flush-under-ptl", KernelBug.FlushUnderPtl),
         ("leak-gather-batches", KernelBug.LeakGatherBatches),
+        ("nested-flush", KernelBug.NestedFlush),
+        ("full-batch-range", KernelBug.FullBatchRange),
+        ("early-rmap", KernelBug.EarlyRmap),
+        ("no-rcu-table-free", KernelBug.NoRcuTableFree),
+        ("table-free-no-invalidate", KernelBug.TableFreeNoInvalidate),
     ];
 
     public static IReadOnlyList<string> Names { get; } = s_all.Select(b => b.Name).ToArray();

@@ -10,6 +10,7 @@ public sealed class Madvise(Kernel kernel)
     public void DontNeed(MmStruct mm, ulong start, ulong length)
     {
         ulong end = start + length;
+        long op = kernel.BeginOperation("madvise", mm, start, end);
         mm.MmapLock.DownRead();
         Gather tlb = Gather.TlbGatherMmu(kernel, mm);
         foreach (Vma vma in mm.Vmas.Where(v => v.End > start && v.Start < end).ToList())
@@ -19,6 +20,6 @@ public sealed class Madvise(Kernel kernel)
 
         tlb.TlbFinishMmu();
         mm.MmapLock.UpRead();
-        kernel.Observer.OperationReturned("madvise", mm.Id, start, end);
+        kernel.EndOperation(op, "madvise", mm, start, end);
     }
 }

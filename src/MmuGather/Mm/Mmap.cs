@@ -28,7 +28,7 @@ public sealed class Mmap(Kernel kernel)
         ulong start = GetUnmappedArea(mm, length, request.Thp || length % _g.EntrySpan(1) == 0);
         var vma = new Vma(mm, start, start + length, flags, file, 0, request.Name);
         mm.InsertVma(vma);
-        file?.Mappings.Add(vma);
+        LinkFileVma(vma);
         mm.MmapLock.UpWrite();
         if (request.Populate)
         {
@@ -53,24 +53,20 @@ public sealed class Mmap(Kernel kernel)
         }
 
         ulong end = start + AlignUp(length);
+        long op = kernel.BeginOperation("munmap", mm, start, end);
         mm.MmapLock.DownWrite();
         List<Vma> detached = Detach(mm, start, end, out Vma? prev, out Vma? next);
         if (detached.Count == 0)
         {
             mm.MmapLock.UpWrite();
-            kernel.Observer.OperationReturned("munmap", mm.Id, start, end);
+            kernel.EndOperation(op, "munmap", mm, start, end);
             return;
         }
 
         mm.MmapLock.DowngradeWrite();
         UnmapRegion(mm, detached, start, end, prev?.End ?? 0, next?.Start ?? 0);
-        foreach (Vma vma in detached)
-        {
-            vma.File?.Mappings.Remove(vma);
-        }
-
         mm.MmapLock.UpRead();
-        kernel.Observer.OperationReturned("munmap", mm.Id, start, end);
+        kernel.EndOperation(op, "munmap", mm, start, end);
     }
 
     /// <summary>unmap_region: one gather for the zap of every vma and the page tables they leave.</summary>
@@ -90,6 +86,7 @@ public sealed class Mmap(Kernel kernel)
     {
         kernel.Diag.Assert(!mm.Dead, "exit_mmap of mm{0} twice", mm.Id);
         var vmas = mm.Vmas.ToList();
+        long op = kernel.BeginOperation("exit", mm, 0, _g.TaskSize);
         mm.MmapLock.DownRead();
         Gather tlb = Gather.TlbGatherMmuFullMm(kernel, mm);
         kernel.Zap.UnmapVmas(tlb, vmas, 0, ulong.MaxValue);
@@ -100,12 +97,11 @@ public sealed class Mmap(Kernel kernel)
         foreach (Vma vma in vmas)
         {
             mm.RemoveVma(vma);
-            vma.File?.Mappings.Remove(vma);
         }
 
         mm.Dead = true;
         mm.MmapLock.UpWrite();
-        kernel.Observer.OperationReturned("exit", mm.Id, 0, _g.TaskSize);
+        kernel.EndOperation(op, "exit", mm, 0, _g.TaskSize);
     }
 
     private List<Vma> Detach(MmStruct mm, ulong start, ulong end, out Vma? prev, out Vma? next)
@@ -139,7 +135,7 @@ public sealed class Mmap(Kernel kernel)
         var upper = new Vma(mm, addr, vma.End, vma.Flags, vma.File, vma.PgOff + (long)((addr - vma.Start) >> _g.PageShift), vma.Name);
         vma.End = addr;
         mm.InsertVma(upper);
-        vma.File?.Mappings.Add(upper);
+        LinkFileVma(upper);
     }
 
     /// <summary>Top-down search for a gap below mmap_base; large anonymous maps get PMD alignment.</summary>
@@ -174,4 +170,15 @@ public sealed class Mmap(Kernel kernel)
     }
 
     private ulong AlignUp(ulong length) => (length + _g.PageSize - 1) & _g.PageMask;
+
+    /// <summary>vma_link's file half: the mapping becomes visible to rmap walkers.</summary>
+    private static void LinkFileVma(Vma vma)
+    {
+        if (vma.File is { } file)
+        {
+            file.IMmapRwsem.DownWrite();
+            file.Mappings.Add(vma);
+            file.IMmapRwsem.UpWrite();
+        }
+    }
 }

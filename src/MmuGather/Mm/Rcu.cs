@@ -8,8 +8,11 @@ namespace MmuGather.Mm;
 /// preemption or interrupts off, is not quiescent. Callbacks queued by call_rcu run after
 /// the grace period that follows their queuing.
 ///
-/// <para>Quiescent states are reported by the scheduler: a CPU in user mode or idle between
-/// steps is quiescent (as in nohz: user and idle are extended quiescent states).</para>
+/// <para>Quiescent states are reported by the scheduler: at a context switch, at a return to
+/// user mode, at cond_resched outside any read-side section; and a CPU that is idle or in user
+/// mode when a grace period starts counts at once (as in nohz: user and idle are extended
+/// quiescent states, see <see cref="ExtendedQuiescent"/>). rcu_read_lock disables preemption
+/// (the non-preemptible flavour), so a reader is never switched out mid-section.</para>
 ///
 /// <code>
 /// CPU0 unhooks table T, call_rcu(free T)     CPU1 gup_fast: irqs off, reads T
@@ -36,6 +39,9 @@ public sealed class Rcu
         _readNesting = new int[machine.Cpus.Count];
     }
 
+    /// <summary>Set by an interleaving scheduler: is the CPU idle or in user mode right now?</summary>
+    public Func<int, bool>? ExtendedQuiescent { get; set; }
+
     /// <summary>Grace periods completed so far.</summary>
     public long Completed { get; private set; }
 
@@ -44,6 +50,7 @@ public sealed class Rcu
     public void ReadLock()
     {
         _machine.Scheduler.SchedulingPoint(SchedPoint.RcuReadLock);
+        _machine.PreemptDisable();
         _readNesting[_machine.Current.Id]++;
     }
 
@@ -52,6 +59,7 @@ public sealed class Rcu
         int cpu = _machine.Current.Id;
         _machine.Diag.Assert(_readNesting[cpu] > 0, "rcu_read_unlock on CPU{0} outside a read-side section", cpu);
         _readNesting[cpu]--;
+        _machine.PreemptEnable();
         _machine.Scheduler.SchedulingPoint(SchedPoint.RcuReadUnlock);
     }
 
@@ -76,6 +84,18 @@ public sealed class Rcu
         Cpu cpu = _machine.Current;
         _machine.Observer.MightSleep(cpu.Id, cpu.PreemptCount, !cpu.IrqsEnabled, "synchronize_rcu");
         long target = Completed + (_gpInProgress ? 2 : 1);
+        if (_machine.Scheduler.Interleaves)
+        {
+            if (!_gpInProgress)
+            {
+                StartGracePeriod();
+            }
+
+            // Sleeping switches this CPU out: that is its quiescent state.
+            _machine.Scheduler.SleepUntil(() => Completed >= target, "synchronize_rcu");
+            return;
+        }
+
         int bound = 4;
         while (Completed < target && bound-- > 0)
         {
@@ -142,6 +162,21 @@ public sealed class Rcu
     {
         _gpInProgress = true;
         _qsNeeded = _machine.Cpus.Count == 64 ? ulong.MaxValue : (1UL << _machine.Cpus.Count) - 1;
+        if (ExtendedQuiescent is { } idleOrUser)
+        {
+            for (int cpu = 0; cpu < _machine.Cpus.Count; cpu++)
+            {
+                if (idleOrUser(cpu) && _readNesting[cpu] == 0)
+                {
+                    _qsNeeded &= ~(1UL << cpu);
+                }
+            }
+
+            if (_qsNeeded == 0)
+            {
+                EndGracePeriod();
+            }
+        }
     }
 
     private void EndGracePeriod()

@@ -1,11 +1,13 @@
+using MmuGather.Machine.Sync;
+
 namespace MmuGather.Mm;
 
 /// <summary>
 /// A file with a page cache: pgoff to frame. The page cache holds one reference on each of
 /// its pages; every mapping of a page holds one more. Dirty pages are written back through
-/// the reverse map (a later issue); here pages are dropped when the file is released.
+/// the reverse map (<see cref="Writeback"/>); the rest are dropped when the file is released.
 /// </summary>
-public sealed class SimFile(int id, string name)
+public sealed class SimFile(int id, string name, RwSemaphore iMmapRwsem)
 {
     private readonly Dictionary<long, int> _pages = [];
 
@@ -13,7 +15,10 @@ public sealed class SimFile(int id, string name)
 
     public string Name { get; } = name;
 
-    /// <summary>Mappings that reference this file (the i_mmap tree, for the rmap walk).</summary>
+    /// <summary>i_mmap_rwsem: writers link and unlink mappings, rmap walkers read them.</summary>
+    public RwSemaphore IMmapRwsem { get; } = iMmapRwsem;
+
+    /// <summary>Mappings that reference this file (the i_mmap tree, for the rmap walk); under <see cref="IMmapRwsem"/>.</summary>
     public List<Vma> Mappings { get; } = [];
 
     public int CachedPages => _pages.Count;

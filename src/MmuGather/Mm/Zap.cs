@@ -128,6 +128,11 @@ public sealed class Zap(Kernel kernel)
             }
 
             bool full = ZapPresentPte(tlb, vma, pte, index, addr, ref forceFlush);
+            if (full && kernel.Has(KernelBug.FullBatchRange))
+            {
+                tlb.ExcludeFromRange(addr);
+            }
+
             addr += _g.PageSize;
             if (full)
             {
@@ -168,6 +173,7 @@ public sealed class Zap(Kernel kernel)
     /// <summary>zap_present_ptes for one entry. Returns true when the gather is now full.</summary>
     private bool ZapPresentPte(Gather tlb, Vma vma, PtDesc pte, int index, ulong addr, ref bool forceFlush)
     {
+        kernel.Machine.Charge(kernel.Machine.Costs.ZapPte);
         ulong ptent = Pte.PtepGetAndClear(pte.Entries, index);
         int pfn = Pte.Pfn(ptent);
         kernel.Observer.LeafCleared(vma.Mm.Id, addr, 0, pfn);
@@ -183,7 +189,7 @@ public sealed class Zap(Kernel kernel)
         {
             // The dirty bit is only in the PTE: move it to the page before the PTE is gone.
             kernel.Machine.Memory.SetDirty(pfn);
-            if (!tlb.FullMm)
+            if (!tlb.FullMm && !kernel.Has(KernelBug.EarlyRmap))
             {
                 // tlb_delay_rmap: keep the page findable by the rmap until the flush is done.
                 delayRmap = true;

@@ -6,7 +6,7 @@ namespace MmuGather.Scenarios;
 internal static class ProcessReader
 {
     private static readonly string[] s_processKeys = ["name", "threads"];
-    private static readonly string[] s_threadKeys = ["cpu", "steps"];
+    private static readonly string[] s_threadKeys = ["cpu", "cpus", "steps"];
 
     /// <summary>Reads all processes; thread CPUs are checked against <paramref name="cpus"/>.</summary>
     public static List<ProcessSpec> ReadAll(ScenarioNodeReader reader, YamlNode node, int cpus)
@@ -52,14 +52,53 @@ internal static class ProcessReader
     private static ThreadSpec ReadThread(ScenarioNodeReader reader, YamlNode node, int cpus)
     {
         var map = YamlMappingView.Open(reader, node, "each thread", "in a thread", s_threadKeys);
-        long cpu = reader.ReadInteger(map.Required("cpu"), "cpu", 0, long.MaxValue);
-        if (cpu >= cpus)
+        YamlNode? cpusNode = map.Optional("cpus");
+        YamlNode? cpuNode = map.Optional("cpu");
+        if (cpuNode is null && cpusNode is null)
         {
-            string plural = cpus == 1 ? "CPU" : "CPUs";
-            throw reader.Error(map.Line, $"thread runs on cpu {cpu} but the machine has {cpus} {plural} (0..{cpus - 1})");
+            throw reader.Error(map.Line, "a thread needs 'cpu: N' (pinned) or 'cpus: [N, ...]' (may run on any of them, starting on the first)");
+        }
+
+        if (cpuNode is not null && cpusNode is not null)
+        {
+            throw reader.Error(map.Line, "give either 'cpu' or 'cpus', not both");
+        }
+
+        ulong mask = 0;
+        long cpu;
+        if (cpusNode is not null)
+        {
+            IReadOnlyList<YamlNode> items = reader.ReadSequence(cpusNode, "cpus");
+            if (items.Count == 0)
+            {
+                throw reader.Error(cpusNode, "'cpus' must list at least one CPU");
+            }
+
+            cpu = -1;
+            foreach (YamlNode item in items)
+            {
+                long c = CheckCpu(reader, item, reader.ReadInteger(item, "cpus", 0, long.MaxValue), cpus);
+                cpu = cpu < 0 ? c : cpu;
+                mask |= 1UL << (int)c;
+            }
+        }
+        else
+        {
+            cpu = CheckCpu(reader, cpuNode!, reader.ReadInteger(cpuNode!, "cpu", 0, long.MaxValue), cpus);
         }
 
         List<Step> steps = StepReader.ReadAll(reader, map.Required("steps"));
-        return new ThreadSpec((int)cpu, steps, map.Line);
+        return new ThreadSpec((int)cpu, steps, map.Line, mask);
+    }
+
+    private static long CheckCpu(ScenarioNodeReader reader, YamlNode node, long cpu, int cpus)
+    {
+        if (cpu >= cpus)
+        {
+            string plural = cpus == 1 ? "CPU" : "CPUs";
+            throw reader.Error(node, $"thread runs on cpu {cpu} but the machine has {cpus} {plural} (0..{cpus - 1})");
+        }
+
+        return cpu;
     }
 }

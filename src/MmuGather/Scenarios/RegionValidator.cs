@@ -69,6 +69,7 @@ internal static class RegionValidator
         MadviseStep s => (s.Region, s.Offset, s.Length),
         TouchStep s => (s.Region, s.Offset, s.Length),
         GupFastStep s => (s.Region, s.Offset, s.Length),
+        WritebackStep s => (s.Region, 0UL, (ulong?)null),
         _ => null,
     };
 }

@@ -43,7 +43,11 @@ public sealed record KernelSpec(IReadOnlyList<string> Bugs)
 
 public sealed record ProcessSpec(string Name, IReadOnlyList<ThreadSpec> Threads, int Line);
 
-public sealed record ThreadSpec(int Cpu, IReadOnlyList<Step> Steps, int Line);
+/// <summary>A thread starting on <c>Cpu</c>; <c>AllowedCpus</c> is the mask it may run on (only <c>Cpu</c> unless <c>cpus:</c> lists more).</summary>
+public sealed record ThreadSpec(int Cpu, IReadOnlyList<Step> Steps, int Line, ulong AllowedCpus = 0)
+{
+    public ulong Mask => AllowedCpus == 0 ? 1UL << Cpu : AllowedCpus;
+}
 
 /// <summary>Mapping kinds a <c>mmap</c> step can ask for.</summary>
 public enum MappingKind
@@ -65,8 +69,11 @@ public sealed record MunmapStep(int Line, string Region, ulong Offset, ulong? Le
 /// <summary><c>madvise: { region, advice: dontneed, offset?, length? }</c></summary>
 public sealed record MadviseStep(int Line, string Region, string Advice, ulong Offset, ulong? Length) : Step(Line);
 
-/// <summary><c>touch: { region, write, offset?, length? }</c>: one user access per page.</summary>
-public sealed record TouchStep(int Line, string Region, bool Write, ulong Offset, ulong? Length) : Step(Line);
+/// <summary><c>touch: { region, write, offset?, length?, repeat? }</c>: one user access per page, the whole pass <c>repeat</c> times.</summary>
+public sealed record TouchStep(int Line, string Region, bool Write, ulong Offset, ulong? Length, int Repeat = 1) : Step(Line);
+
+/// <summary><c>writeback: { region }</c>: write back the dirty pages of the file mapped there (through the rmap, folio_mkclean).</summary>
+public sealed record WritebackStep(int Line, string Region) : Step(Line);
 
 /// <summary><c>gup_fast: { region, write, offset?, length? }</c>: lockless walk, pin, unpin.</summary>
 public sealed record GupFastStep(int Line, string Region, bool Write, ulong Offset, ulong? Length) : Step(Line);

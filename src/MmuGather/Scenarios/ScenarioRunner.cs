@@ -10,23 +10,31 @@ public static class ScenarioRunner
     /// <summary>The seed used when neither the scenario nor the command line gives one.</summary>
     public const ulong DefaultSeed = 1;
 
-    public static RunResult Run(Scenario scenario, ulong? seedOverride = null, Action<int, int, string>? progress = null)
+    public static RunResult Run(Scenario scenario, ulong? seedOverride = null, Action<int, int, string>? progress = null, RunSettings? settings = null)
     {
-        Simulation sim = Build(scenario, seedOverride);
+        Simulation sim = Build(scenario, seedOverride, settings);
         sim.Progress = progress;
         return sim.Run();
     }
 
     /// <summary>Builds the simulation without running it (tests inspect its parts).</summary>
-    public static Simulation Build(Scenario scenario, ulong? seedOverride = null)
+    public static Simulation Build(Scenario scenario, ulong? seedOverride = null, RunSettings? settings = null)
     {
-        var sim = new Simulation(Options(scenario, seedOverride ?? scenario.Seed ?? DefaultSeed));
+        RunSettings r = settings ?? RunSettings.Default;
+        var sim = new Simulation(Options(scenario, seedOverride ?? scenario.Seed ?? DefaultSeed) with
+        {
+            Strategy = r.Strategy,
+            PctDepth = r.PctDepth,
+            PctSteps = r.PctSteps,
+            Preemption = r.Preemption,
+            MaxPoints = r.MaxPoints,
+        });
         foreach (ProcessSpec p in scenario.Processes)
         {
             SimProcess process = sim.AddProcess(p.Name);
             foreach (ThreadSpec t in p.Threads)
             {
-                sim.AddThread(process, t.Cpu, t.Steps.Select(s => (ISimStep)new ScenarioStep(s, scenario.SourcePath)).ToList());
+                sim.AddThread(process, t.Cpu, t.Mask, t.Steps.Select(s => (ISimStep)new ScenarioStep(s, scenario.SourcePath)).ToList());
             }
         }
 

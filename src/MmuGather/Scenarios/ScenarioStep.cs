@@ -22,6 +22,7 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
         MadviseStep => "madvise",
         TouchStep => "touch",
         GupFastStep => "gup_fast",
+        WritebackStep => "writeback",
         SpinStep => "spin",
         ExitStep => "exit",
         _ => step.GetType().Name,
@@ -66,6 +67,15 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
                 var pinned = ctx.Kernel.GupFast.Pin(ctx.Mm, gStart, (int)(gLen >> ctx.Kernel.Geometry.PageShift), s.Write);
                 ctx.Kernel.GupFast.Unpin(pinned);
                 break;
+            case WritebackStep s:
+                var (wStart, _) = Range(ctx, s.Region, 0, null);
+                if (ctx.Mm.FindVma(wStart) is not { File: { } backing })
+                {
+                    throw new ScenarioException(file, step.Line, $"region '{s.Region}' is not a file mapping (or no longer mapped): nothing to write back");
+                }
+
+                ctx.Kernel.Writeback.WriteFile(backing);
+                break;
             case SpinStep:
                 ctx.Thread.Spinning = true;
                 break;
@@ -89,7 +99,10 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
     {
         if (!ctx.Process.Regions.TryGetValue(name, out Region region))
         {
-            throw new ScenarioException(file, step.Line, $"region '{name}' has not been mapped yet when this step runs (threads take turns, one step each)");
+            // Another thread of the process maps it: wait as user space would (a futex), so
+            // the step runs once the region exists, whatever the interleaving.
+            ctx.Kernel.Machine.Scheduler.SleepUntil(() => ctx.Process.Regions.ContainsKey(name), $"region '{name}' to be mapped");
+            region = ctx.Process.Regions[name];
         }
 
         ulong len = length ?? (region.Length - Math.Min(offset, region.Length));
@@ -107,20 +120,31 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
     {
         var (start, len) = Range(ctx, s.Region, s.Offset, s.Length);
         ulong page = ctx.Kernel.Geometry.PageSize;
-        for (ulong va = start; va < start + len; va += page)
+        for (int pass = 0; pass < s.Repeat; pass++)
         {
-            FaultResult r = Access(ctx, va, s.Write);
-            if (r == FaultResult.SegV)
+            for (ulong va = start; va < start + len; va += page)
             {
-                ctx.Kernel.Counters.Add(Counter.UserSegv);
-                return; // the thread would take SIGSEGV here
-            }
-
-            if (r == FaultResult.Oom)
-            {
-                return; // counted as fault_oom: the OOM killer's business, not modelled
+                if (!TouchOne(ctx, va, s.Write))
+                {
+                    return;
+                }
             }
         }
+    }
+
+    /// <summary>One user access; false when the thread stops (SIGSEGV, or out of memory).</summary>
+    private static bool TouchOne(StepContext ctx, ulong va, bool write)
+    {
+        ctx.Kernel.Machine.Scheduler.SchedulingPoint(SchedPoint.UserAccess);
+        FaultResult r = Access(ctx, va, write);
+        if (r == FaultResult.SegV)
+        {
+            ctx.Kernel.Counters.Add(Counter.UserSegv);
+            return false; // the thread would take SIGSEGV here
+        }
+
+        // Oom is counted as fault_oom: the OOM killer's business, not modelled.
+        return r != FaultResult.Oom;
     }
 
     private static FaultResult Access(StepContext ctx, ulong va, bool write)

@@ -8,12 +8,17 @@ namespace MmuGather.Scenarios;
 /// </summary>
 internal static class StepReader
 {
-    private static readonly string[] s_stepNames = ["mmap", "munmap", "madvise", "touch", "gup_fast", "spin", "exit"];
+    /// <summary>A touch may repeat its pass over the range at most this many times (every loop is bounded).</summary>
+    public const long MaxRepeat = 1_000_000;
+
+    private static readonly string[] s_stepNames = ["mmap", "munmap", "madvise", "touch", "gup_fast", "writeback", "spin", "exit"];
     private static readonly string[] s_bareSteps = ["spin", "exit"];
     private static readonly string[] s_mmapKeys = ["name", "length", "populate", "kind", "thp"];
     private static readonly string[] s_munmapKeys = ["region", "offset", "length"];
     private static readonly string[] s_madviseKeys = ["region", "advice", "offset", "length"];
     private static readonly string[] s_accessKeys = ["region", "write", "offset", "length"];
+    private static readonly string[] s_touchKeys = ["region", "write", "offset", "length", "repeat"];
+    private static readonly string[] s_writebackKeys = ["region"];
     private static readonly string[] s_advices = ["dontneed"];
     private static readonly string[] s_kinds = ["anon", "file-shared", "file-private"];
 
@@ -39,7 +44,8 @@ internal static class StepReader
             "mmap" => ReadMmap(reader, Args(s_mmapKeys), line),
             "munmap" => ReadMunmap(reader, Args(s_munmapKeys), line),
             "madvise" => ReadMadvise(reader, Args(s_madviseKeys), line),
-            "touch" => ReadTouch(reader, Args(s_accessKeys), line),
+            "touch" => ReadTouch(reader, Args(s_touchKeys), line),
+            "writeback" => new WritebackStep(line, reader.ReadName(Args(s_writebackKeys).Required("region"), "region")),
             "gup_fast" => ReadGupFast(reader, Args(s_accessKeys), line),
             "spin" => NoArgs(new SpinStep(line)),
             "exit" => NoArgs(new ExitStep(line)),
@@ -121,7 +127,8 @@ internal static class StepReader
     private static TouchStep ReadTouch(ScenarioNodeReader reader, YamlMappingView args, int line)
     {
         (string region, ulong offset, ulong? length) = ReadRange(reader, args);
-        return new TouchStep(line, region, ReadWrite(reader, args), offset, length);
+        long repeat = args.Optional("repeat") is { } r ? reader.ReadInteger(r, "repeat", 1, MaxRepeat) : 1;
+        return new TouchStep(line, region, ReadWrite(reader, args), offset, length, (int)repeat);
     }
 
     private static GupFastStep ReadGupFast(ScenarioNodeReader reader, YamlMappingView args, int line)

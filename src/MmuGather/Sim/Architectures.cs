@@ -9,6 +9,7 @@ public static class Architectures
     private static readonly Dictionary<string, Func<Kernel, ArchMmu>> s_factories = new(StringComparer.Ordinal)
     {
         ["x86"] = k => new X86Mmu(k),
+        ["x86-invlpgb"] = k => new X86Mmu(k, invlpgb: true),
     };
 
     public static IReadOnlyCollection<string> Names => s_factories.Keys;

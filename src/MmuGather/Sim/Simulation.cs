@@ -1,33 +1,40 @@
 using MmuGather.Machine;
 using MmuGather.Mm;
 using MmuGather.Sim.Checkers;
+using MmuGather.Sim.Scheduling;
 
 namespace MmuGather.Sim;
 
 /// <summary>
-/// One run: seed -> options -> machine, kernel and oracles -> steps -> teardown -> report.
-/// This is the sequential scheduler: threads take turns in file order, one whole step at a
-/// time, each on its own CPU; a thread that runs out of steps blocks (its CPU idles in lazy
-/// TLB mode) and a spinning thread keeps its mm live on its CPU until the end. At the end
-/// every process exits, page caches are dropped, RCU callbacks run, and the leak checker
-/// looks at every frame.
+/// One run: seed -> options -> machine, kernel and oracles -> threads -> teardown -> report.
+/// Every thread runs its steps on the interleaving scheduler (whose strategy decides who runs
+/// at each scheduling point). A thread that runs out of steps waits for the end of the run
+/// (off its CPU, which idles in lazy TLB mode; a spinning thread stays in user mode on its
+/// CPU, keeping the mm live there). When every thread is at its end they exit one at a time,
+/// spinners last, and the last one out tears its address space down. Then page caches are
+/// dropped, RCU callbacks run, and the leak checker looks at every frame.
 /// </summary>
 public sealed class Simulation
 {
     private readonly List<SimProcess> _processes = [];
     private readonly List<SimThread> _threads = [];
     private readonly List<StepResult> _steps = [];
-    private readonly SimThread?[] _running;
     private readonly LeakChecker _leak;
     private readonly List<Checker> _checkers = [];
+    private readonly InterleavingScheduler _scheduler;
     private int _totalSteps;
+    private int _stepsStarted;
+    private SortedDictionary<string, long>? _atEnd;
 
     public Simulation(SimulationOptions options)
     {
         Options = options;
         Diag = new Diagnostics { Seed = options.Seed };
         var hub = new ObserverHub();
+        Hub = hub;
         Machine = new SimMachine(options.Machine, options.Failures, hub, Diag, SequentialScheduler.Instance);
+        _scheduler = new InterleavingScheduler(Machine, Strategies.Create(options), options.MaxPoints, options.Preemption);
+        Machine.Scheduler = _scheduler;
         Shadow = new TranslationShadow(options.Machine.Cpus, Machine.Memory.FrameCount, Machine.Geometry);
         hub.Add(Shadow);
         _leak = new LeakChecker(Machine.Memory, Diag);
@@ -35,9 +42,10 @@ public sealed class Simulation
         [
             new StaleTlbChecker(Machine.Memory, Diag),
             FlushBeforeFree = new FlushBeforeFreeChecker(Shadow, Diag),
-            new PostConditionChecker(Machine.Cpus, Shadow, Diag),
+            new PostConditionChecker(Shadow, Diag),
             new FreedTableChecker(Machine.Memory, Diag),
             new LockDisciplineChecker(Diag),
+            new LostWriteChecker(Machine.Memory, Shadow, Diag),
             _leak,
         ]);
         foreach (Checker c in _checkers)
@@ -46,7 +54,6 @@ public sealed class Simulation
         }
 
         Kernel = new Kernel(Machine, Architectures.Factory(options.Arch), options.Bugs);
-        _running = new SimThread?[options.Machine.Cpus];
     }
 
     public SimulationOptions Options { get; }
@@ -76,39 +83,48 @@ public sealed class Simulation
         return p;
     }
 
-    public SimThread AddThread(SimProcess process, int cpu, IReadOnlyList<ISimStep> steps)
+    /// <summary>Events of the run, for extra observers (a tracer); add before <see cref="Run"/>.</summary>
+    public ObserverHub Hub { get; }
+
+    /// <summary>The scheduler, for its statistics (points, switches, preemptions, migrations).</summary>
+    public InterleavingScheduler Scheduler => _scheduler;
+
+    public SimThread AddThread(SimProcess process, int cpu, IReadOnlyList<ISimStep> steps) =>
+        AddThread(process, cpu, 1UL << cpu, steps);
+
+    /// <summary>A thread that starts on <paramref name="cpu"/> and may run on any CPU in <paramref name="allowedCpus"/>.</summary>
+    public SimThread AddThread(SimProcess process, int cpu, ulong allowedCpus, IReadOnlyList<ISimStep> steps)
     {
         if (cpu < 0 || cpu >= Machine.Cpus.Count)
         {
             throw new ArgumentOutOfRangeException(nameof(cpu), cpu, $"the machine has {Machine.Cpus.Count} CPUs");
         }
 
-        var t = new SimThread(process, process.Threads.Count, cpu, steps);
+        ulong all = Machine.Cpus.Count == 64 ? ulong.MaxValue : (1UL << Machine.Cpus.Count) - 1;
+        if ((allowedCpus & (1UL << cpu)) == 0 || (allowedCpus & ~all) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(allowedCpus), $"CPU mask 0x{allowedCpus:x} must include CPU{cpu} and only CPUs of the machine");
+        }
+
+        var t = new SimThread(process, process.Threads.Count, _threads.Count, cpu, allowedCpus, steps);
         process.Threads.Add(t);
         process.Mm.Users.IncrementAndGet();
         _threads.Add(t);
         return t;
     }
 
-    /// <summary>Runs every step, then the teardown, and reports.</summary>
+    /// <summary>Runs every thread, then the teardown, and reports.</summary>
     public RunResult Run()
     {
         _totalSteps = _threads.Sum(t => t.Steps.Count);
-        int bound = _totalSteps + 1;
-        while (_threads.Any(t => t.HasWork) && bound-- > 0)
+        foreach (SimThread t in _threads)
         {
-            foreach (SimThread t in _threads)
-            {
-                if (t.HasWork)
-                {
-                    RunStep(t);
-                }
-            }
+            t.DiagStep = $"thread {t.Name} start";
         }
 
-        Diag.Assert(!_threads.Any(t => t.HasWork), "steps left after the step bound");
-        var atEnd = Snapshot();
-        Progress?.Invoke(_steps.Count, _totalSteps, "teardown");
+        _scheduler.RunAll(Kernel, _threads, RunThread);
+        var atEnd = _atEnd ?? Snapshot();
+        Progress?.Invoke(_stepsStarted, _totalSteps, "teardown");
         Teardown();
         var afterTeardown = Snapshot();
         var teardown = afterTeardown.ToDictionary(kv => kv.Key, kv => kv.Value - atEnd[kv.Key]);
@@ -127,59 +143,84 @@ public sealed class Simulation
     /// <summary>Flush IPIs received, summed over CPUs: the TLB line of /proc/interrupts.</summary>
     public long TlbShootdownIpis => Machine.Cpus.Sum(c => c.IpisReceived(IpiKind.TlbFlush));
 
-    private void RunStep(SimThread t)
+    /// <summary>A thread's life, on its own carrier: its steps, the wait for the end, its exit.</summary>
+    private void RunThread(SimThread t)
+    {
+        var ctx = new StepContext(Kernel, t.Process, t);
+        while (t.HasWork)
+        {
+            RunStep(t, ctx);
+            if (t.HasWork)
+            {
+                Machine.Scheduler.SchedulingPoint(SchedPoint.StepBoundary);
+            }
+        }
+
+        if (!t.Exited)
+        {
+            // Blocks (or spins in user mode) until every thread is here and it is its turn.
+            t.AtEnd = true;
+            t.DiagStep = $"thread {t.Name} waits for the end of the run";
+            Diag.Step = t.DiagStep;
+            if (t.Spinning)
+            {
+                Machine.Scheduler.SpinUntil(() => IsTurnToExit(t), "the end of the run");
+            }
+            else
+            {
+                Machine.Scheduler.SleepUntil(() => IsTurnToExit(t), "the end of the run");
+            }
+
+            _atEnd ??= Snapshot();
+            t.DiagStep = $"thread {t.Name} exits at the end of the run";
+            Diag.Step = t.DiagStep;
+        }
+
+        _scheduler.SetUserMode(false);
+        ExitThread(t);
+        t.Finished = true;
+    }
+
+    private void RunStep(SimThread t, StepContext ctx)
     {
         ISimStep step = t.Steps[t.NextStep];
-        Diag.Step = $"thread {t.Name} step {t.NextStep + 1} ({step.Op}, line {step.Line})";
-        Progress?.Invoke(_steps.Count, _totalSteps, Diag.Step);
-        BringOnCpu(t);
+        t.DiagStep = $"thread {t.Name} step {t.NextStep + 1} ({step.Op}, line {step.Line})";
+        Diag.Step = t.DiagStep;
+        Progress?.Invoke(_stepsStarted++, _totalSteps, t.DiagStep);
         long ipis = TlbShootdownIpis;
         long pages = Kernel.Counters[Counter.PagesFreed];
         long tables = Kernel.Counters[Counter.PageTablesFreed];
-        step.Execute(new StepContext(Kernel, t.Process, t));
+        _scheduler.SetUserMode(false);
+        Machine.Charge(Machine.Costs.Syscall);
+        step.Execute(ctx);
+        _scheduler.SetUserMode(true);
         t.NextStep++;
-        if (t.Exited)
-        {
-            ExitThread(t);
-        }
-        else if (!t.HasWork && !t.Spinning)
-        {
-            Deschedule(t); // blocks until the end of the run
-        }
-
-        Kernel.Rcu.ReportAllQuiescent();
-        _steps.Add(new StepResult(t.Name, t.Cpu, step.Op, step.Line, TlbShootdownIpis - ipis, Kernel.Counters[Counter.PagesFreed] - pages, Kernel.Counters[Counter.PageTablesFreed] - tables));
+        _steps.Add(new StepResult(t.Name, Machine.Current.Id, step.Op, step.Line, TlbShootdownIpis - ipis, Kernel.Counters[Counter.PagesFreed] - pages, Kernel.Counters[Counter.PageTablesFreed] - tables));
     }
 
-    /// <summary>Makes t the running thread of its CPU (a context switch if someone else was).</summary>
-    private void BringOnCpu(SimThread t)
+    /// <summary>Every thread has finished or waits at its end, and t is first in line: others before spinners, then file order.</summary>
+    private bool IsTurnToExit(SimThread t)
     {
-        Machine.SwitchTo(Machine.Cpus[t.Cpu]);
-        if (_running[t.Cpu] != t)
+        SimThread? first = null;
+        foreach (SimThread u in _threads)
         {
-            _running[t.Cpu] = t;
-            Kernel.ContextSwitch(t.Process.Mm);
-        }
-    }
+            if (u.Finished)
+            {
+                continue;
+            }
 
-    /// <summary>t leaves its CPU; a spinner pinned there takes it back, else the CPU idles lazily.</summary>
-    private void Deschedule(SimThread t)
-    {
-        if (_running[t.Cpu] != t)
-        {
-            return;
+            if (!u.AtEnd)
+            {
+                return false;
+            }
+
+            if (first is null || (first.Spinning && !u.Spinning))
+            {
+                first = u;
+            }
         }
 
-        _running[t.Cpu] = null;
-        SimThread? spinner = _threads.FirstOrDefault(s => s.Cpu == t.Cpu && s.Spinning && !s.Exited && s != t);
-        if (spinner is not null)
-        {
-            BringOnCpu(spinner);
-        }
-        else
-        {
-            Kernel.ContextSwitch(null);
-        }
+        return first == t;
     }
 
     /// <summary>do_exit: the last thread of a process tears its address space down.</summary>
@@ -191,21 +232,11 @@ public sealed class Simulation
             Kernel.Mmap.ExitMmap(t.Process.Mm);
             Kernel.MmDrop(t.Process.Mm);
         }
-
-        Deschedule(t);
     }
 
     private void Teardown()
     {
         Diag.Step = "teardown";
-        foreach (SimThread t in _threads.Where(t => !t.Exited).OrderBy(t => t.Spinning ? 1 : 0).ToList())
-        {
-            BringOnCpu(t);
-            t.Spinning = false;
-            ExitThread(t);
-            Kernel.Rcu.ReportAllQuiescent();
-        }
-
         foreach (Cpu cpu in Machine.Cpus)
         {
             Machine.SwitchTo(cpu);
@@ -224,6 +255,8 @@ public sealed class Simulation
         {
             ["tlb_shootdown_ipis"] = TlbShootdownIpis,
             ["call_function_ipis"] = Machine.Cpus.Sum(c => c.IpisReceived(IpiKind.CallFunction)),
+            ["max_preempt_off_cycles"] = Machine.Cpus.Max(c => c.MaxPreemptOff),
+            ["virtual_cycles"] = Machine.Cpus.Max(c => c.Clock),
         };
         foreach (Counter c in Enum.GetValues<Counter>())
         {

@@ -3,9 +3,12 @@ using MmuGather.Mm;
 
 namespace MmuGather.Sim;
 
-/// <summary>Everything needed to build a run: machine shape, back-end, bug switches, fault plan, seed.</summary>
+/// <summary>Everything needed to build a run: machine shape, back-end, bug switches, fault plan, seed, scheduling.</summary>
 public sealed record SimulationOptions
 {
+    /// <summary>Scheduling points one run may take before it is reported as a livelock.</summary>
+    public const long DefaultMaxPoints = 200_000_000;
+
     public string Name { get; init; } = "unnamed";
 
     public string Arch { get; init; } = "x86";
@@ -17,4 +20,18 @@ public sealed record SimulationOptions
     public AllocFailurePlan Failures { get; init; } = AllocFailurePlan.None;
 
     public ulong Seed { get; init; }
+
+    /// <summary>turns (the default), time (measurement), random, or pct; see <see cref="Strategies"/>.</summary>
+    public string Strategy { get; init; } = Strategies.Turns;
+
+    /// <summary>PCT: the bug depth aimed at.</summary>
+    public int PctDepth { get; init; } = 3;
+
+    /// <summary>PCT: an estimate of the scheduling points in one run.</summary>
+    public long PctSteps { get; init; } = 2000;
+
+    /// <summary>Offer preemption (and migration) at preemption points (random strategy only takes it).</summary>
+    public bool Preemption { get; init; } = true;
+
+    public long MaxPoints { get; init; } = DefaultMaxPoints;
 }

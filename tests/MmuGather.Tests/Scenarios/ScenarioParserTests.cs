@@ -39,7 +39,7 @@ public sealed class ScenarioParserTests
         { "top level is a sequence", "- a\n- b\n", 1, "the top level must be a mapping, got a sequence" },
 
         // Machine.
-        { "unknown arch", Machine("{ arch: arm64 }"), 1, "'arch' must be one of x86, got 'arm64'" },
+        { "unknown arch", Machine("{ arch: arm64 }"), 1, "'arch' must be one of x86, x86-invlpgb, got 'arm64'" },
         { "zero cpus", Machine("{ cpus: 0 }"), 1, "'cpus' must be between 1 and 64, got 0" },
         { "too many cpus", Machine("{ cpus: 65 }"), 1, "'cpus' must be between 1 and 64, got 65" },
         { "cpus not a number", Machine("{ cpus: two }"), 1, "'cpus' must be a non-negative decimal integer, got 'two'" },
@@ -59,20 +59,22 @@ public sealed class ScenarioParserTests
         { "fail_alloc missing nth", Machine("\n  fail_alloc:\n    - { site: user-page }"), 3, "missing required key 'nth' in a 'fail_alloc' entry" },
 
         // Kernel.
-        { "unknown bug", "kernel: { bugs: [no-flush] }\n" + OneProcess, 1, "unknown bug 'no-flush' (known: free-before-flush, skip-remote-flush, flush-under-ptl, leak-gather-batches)" },
+        { "unknown bug", "kernel: { bugs: [no-flush] }\n" + OneProcess, 1, "unknown bug 'no-flush' (known: free-before-flush, skip-remote-flush, flush-under-ptl, leak-gather-batches, nested-flush, full-batch-range, early-rmap, no-rcu-table-free, table-free-no-invalidate)" },
         { "unknown kernel key", "kernel: { bug: [] }\n" + OneProcess, 1, "unknown key 'bug' in 'kernel' (expected one of: bugs)" },
 
         // Processes and threads.
         { "duplicate process", OneProcess + "  - name: app\n    threads:\n      - { cpu: 0, steps: [] }\n", 6, "process name 'app' is already used by the process on line 3" },
         { "empty threads", "name: t\nprocesses:\n  - name: app\n    threads: []\n", 4, "'threads' of process 'app' must list at least one thread" },
         { "missing threads", "name: t\nprocesses:\n  - name: app\n", 3, "missing required key 'threads' in a process" },
-        { "missing cpu", "name: t\nprocesses:\n  - name: app\n    threads:\n      - steps: []\n", 5, "missing required key 'cpu' in a thread" },
+        { "missing cpu", "name: t\nprocesses:\n  - name: app\n    threads:\n      - steps: []\n", 5, "a thread needs 'cpu: N' (pinned) or 'cpus: [N, ...]' (may run on any of them, starting on the first)" },
+        { "cpu and cpus", "name: t\nprocesses:\n  - name: app\n    threads:\n      - { cpu: 0, cpus: [0], steps: [] }\n", 5, "give either 'cpu' or 'cpus', not both" },
+        { "cpus beyond machine", "name: t\nprocesses:\n  - name: app\n    threads:\n      - { cpus: [0, 5], steps: [] }\n", 5, "thread runs on cpu 5 but the machine has 2 CPUs (0..1)" },
         { "missing steps", "name: t\nprocesses:\n  - name: app\n    threads:\n      - cpu: 0\n", 5, "missing required key 'steps' in a thread" },
         { "cpu beyond machine given later", CpuBeyondMachine, 7, "thread runs on cpu 2 but the machine has 2 CPUs (0..1)" },
-        { "unknown thread key", "name: t\nprocesses:\n  - name: app\n    threads:\n      - { cpu: 0, steps: [], prio: 1 }\n", 5, "unknown key 'prio' in a thread (expected one of: cpu, steps)" },
+        { "unknown thread key", "name: t\nprocesses:\n  - name: app\n    threads:\n      - { cpu: 0, steps: [], prio: 1 }\n", 5, "unknown key 'prio' in a thread (expected one of: cpu, cpus, steps)" },
 
         // Steps.
-        { "unknown step", WithStep("- mremap: {}"), 8, "unknown step 'mremap' (expected one of: mmap, munmap, madvise, touch, gup_fast, spin, exit)" },
+        { "unknown step", WithStep("- mremap: {}"), 8, "unknown step 'mremap' (expected one of: mmap, munmap, madvise, touch, gup_fast, writeback, spin, exit)" },
         { "unknown mmap key", WithStep("- mmap: { name: b2, lenght: 4096 }"), 8, "unknown key 'lenght' in 'mmap' (expected one of: name, length, populate, kind, thp)" },
         { "two keys in a step", WithStep("- mmap:\n            name: b2"), 8, "a step must have exactly one key, the step name, got 2 ('mmap', 'name')" },
         { "empty step mapping", WithStep("- {}"), 8, "a step must have exactly one key, the step name, got an empty mapping" },

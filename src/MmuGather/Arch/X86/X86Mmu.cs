@@ -15,14 +15,21 @@ namespace MmuGather.Arch.X86;
 /// <item>A receiving CPU flushes only the range if it is exactly one generation behind, for
 /// this very request; otherwise (it missed one, or the request is "all") everything.</item>
 /// <item>MMU_GATHER_MERGE_VMAS and, since v6.15, RCU table freeing unconditionally.</item>
+/// <item>Optionally (<c>x86-invlpgb</c>) AMD's INVLPGB: an mm active on
+/// <see cref="InvlpgbMinCpus"/> or more CPUs is invalidated by a broadcast instruction that
+/// every CPU's TLB and walk caches obey, with no IPI. Nothing then waits for an
+/// interrupts-off walker, so only RCU table freeing keeps gup_fast out of freed tables.</item>
 /// </list>
 /// </summary>
-public sealed class X86Mmu(Kernel kernel) : ArchMmu(kernel)
+public sealed class X86Mmu(Kernel kernel, bool invlpgb = false) : ArchMmu(kernel)
 {
+    /// <summary>INVLPGB is used for mms active on at least this many CPUs (reference §4).</summary>
+    public const int InvlpgbMinCpus = 3;
+
     /// <summary>tlb_single_page_flush_ceiling: INVLPG at most this many pages, else flush all.</summary>
     public const int SinglePageFlushCeiling = 33;
 
-    public override string Name => "x86";
+    public override string Name => invlpgb ? "x86-invlpgb" : "x86";
 
     public override bool MergeVmas => true;
 
@@ -52,6 +59,14 @@ public sealed class X86Mmu(Kernel kernel) : ArchMmu(kernel)
     /// <summary>flush_tlb_mm_range.</summary>
     public void FlushTlbMmRange(MmStruct mm, ulong start, ulong end, int strideShift, bool freedTables)
     {
+        // get_cpu(): the flush runs on one CPU from start to end, however long the IPIs take.
+        Kernel.Machine.PreemptDisable();
+        FlushTlbMmRangeOnThisCpu(mm, start, end, strideShift, freedTables);
+        Kernel.Machine.PreemptEnable();
+    }
+
+    private void FlushTlbMmRangeOnThisCpu(MmStruct mm, ulong start, ulong end, int strideShift, bool freedTables)
+    {
         if (end != FlushTlbInfo.FlushAll && ((end - start) >> strideShift) > SinglePageFlushCeiling)
         {
             start = 0;
@@ -61,6 +76,12 @@ public sealed class X86Mmu(Kernel kernel) : ArchMmu(kernel)
         // inc_mm_tlb_gen: this request's generation; a CPU exactly one behind it may flush the range only.
         var info = new FlushTlbInfo(start, end, strideShift, freedTables, mm.TlbGen.IncrementAndGet());
         Cpu self = Kernel.Machine.Current;
+        if (invlpgb && ulong.PopCount(mm.CpuMask.Read()) >= InvlpgbMinCpus)
+        {
+            BroadcastFlush(mm, info);
+            return;
+        }
+
         if ((mm.CpuMask.Read() & ~(1UL << self.Id)) != 0)
         {
             FlushTlbMulti(mm, info);
@@ -100,6 +121,36 @@ public sealed class X86Mmu(Kernel kernel) : ArchMmu(kernel)
             FlushTlbFunc(mm, info, local: true);
             Kernel.Machine.LocalIrqRestore(irqs);
         }
+    }
+
+    /// <summary>INVLPGB + TLBSYNC: every CPU drops the range (walk caches too), nobody is interrupted.</summary>
+    private void BroadcastFlush(MmStruct mm, FlushTlbInfo info)
+    {
+        var ctx = (X86Context)mm.ArchContext!;
+        long mmGen = mm.TlbGen.Read();
+        bool all = info.End == FlushTlbInfo.FlushAll;
+        ulong pages = all ? 1 : (info.End - info.Start) >> info.StrideShift;
+        Kernel.Machine.Charge((long)pages * Kernel.Machine.Costs.InvalidatePage + Kernel.Machine.Costs.IpiLatency);
+        foreach (Cpu cpu in Kernel.Machine.Cpus)
+        {
+            if (all)
+            {
+                cpu.Tlb.InvalidateAsid(mm.Id);
+            }
+            else
+            {
+                cpu.Tlb.InvalidateRange(mm.Id, info.Start, info.End);
+            }
+
+            cpu.WalkCache.InvalidateAsid(mm.Id);
+            Kernel.Observer.TlbInvalidated(cpu.Id, mm.Id, info.Start, all ? ulong.MaxValue : info.End, walkCaches: true);
+            if (Kernel.ActiveMm(cpu.Id) == mm)
+            {
+                ctx.LocalTlbGen[cpu.Id] = mmGen;
+            }
+        }
+
+        Kernel.Counters.Add(Counter.BroadcastFlushes);
     }
 
     /// <summary>should_flush_tlb: lazy CPUs catch up at their next switch; others only if they run the mm.</summary>
@@ -161,6 +212,7 @@ public sealed class X86Mmu(Kernel kernel) : ArchMmu(kernel)
         {
             cpu.Tlb.InvalidatePage(mm.Id, addr);
             pages++;
+            Kernel.Machine.Charge(Kernel.Machine.Costs.InvalidatePage);
         }
 
         cpu.WalkCache.InvalidateAsid(mm.Id);
@@ -173,6 +225,7 @@ public sealed class X86Mmu(Kernel kernel) : ArchMmu(kernel)
     {
         cpu.Tlb.InvalidateAsid(mm.Id);
         cpu.WalkCache.InvalidateAsid(mm.Id);
+        Kernel.Machine.Charge(Kernel.Machine.Costs.FlushAll);
         Kernel.Counters.Add(Counter.LocalFullFlushes);
         Kernel.Observer.TlbInvalidated(cpu.Id, mm.Id, 0, ulong.MaxValue, walkCaches: true);
     }

@@ -7,18 +7,21 @@ public sealed class AtomicCounter(SimMachine machine, long initial = 0)
 
     public long Read()
     {
+        machine.Charge(machine.Costs.Atomic);
         machine.Scheduler.SchedulingPoint(SchedPoint.Atomic);
         return _value;
     }
 
     public long IncrementAndGet()
     {
+        machine.Charge(machine.Costs.Atomic);
         machine.Scheduler.SchedulingPoint(SchedPoint.Atomic);
         return ++_value;
     }
 
     public long DecrementAndGet()
     {
+        machine.Charge(machine.Costs.Atomic);
         machine.Scheduler.SchedulingPoint(SchedPoint.Atomic);
         return --_value;
     }

@@ -23,6 +23,11 @@ public sealed class TranslationShadow : Observer
     private readonly bool[] _lazy;
     private readonly FrameMap<int> _owedByFrame;
     private readonly Geometry _geometry;
+    private readonly Dictionary<long, long> _operationStart = [];
+    private readonly Dictionary<int, int> _operationsInFlight = [];
+    private readonly Dictionary<(int Asid, ulong Va), long> _installedAt = [];
+    private long _seq;
+    private long _lastReturnedStart;
 
     public TranslationShadow(int cpus, int frames, Geometry geometry)
     {
@@ -61,14 +66,42 @@ public sealed class TranslationShadow : Observer
         return false;
     }
 
-    /// <summary>A leaf debt of asid overlapping [start, end) on some CPU (for post-conditions).</summary>
-    public bool FindLeafDebt(int asid, ulong start, ulong end, out int cpu, out ulong va)
+    /// <summary>Does <paramref name="cpu"/> still owe an invalidation of a translation to <paramref name="pfn"/>?</summary>
+    public bool CpuOwes(int cpu, int pfn)
+    {
+        if (_owedByFrame.Get(pfn) == 0)
+        {
+            return false;
+        }
+
+        foreach (Debt d in _debts[cpu])
+        {
+            if (!d.Table && d.Pfn == pfn)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The sequence number at which the operation that just returned began: translations
+    /// installed after it (by a concurrent fault) are not its business.
+    /// </summary>
+    public long LastReturnedStart => _lastReturnedStart;
+
+    /// <summary>
+    /// A leaf debt of asid overlapping [start, end) on some CPU, for a translation installed
+    /// before sequence number <paramref name="installedBefore"/> (for post-conditions).
+    /// </summary>
+    public bool FindLeafDebt(int asid, ulong start, ulong end, long installedBefore, out int cpu, out ulong va)
     {
         for (cpu = 0; cpu < _debts.Length; cpu++)
         {
             foreach (Debt d in _debts[cpu])
             {
-                if (!d.Table && d.Asid == asid && d.Start < end && d.End > start)
+                if (!d.Table && d.Asid == asid && d.Start < end && d.End > start && d.InstalledSeq < installedBefore)
                 {
                     va = d.Start;
                     return true;
@@ -102,20 +135,55 @@ public sealed class TranslationShadow : Observer
         }
     }
 
-    public override void LeafCleared(int asid, ulong va, int level, int pfn) =>
-        AddDebts(asid, va, va + _geometry.EntrySpan(level), pfn, table: false);
+    public override void OperationStarted(long id, string operation, int asid, ulong start, ulong end)
+    {
+        _operationStart[id] = ++_seq;
+        _operationsInFlight[asid] = _operationsInFlight.GetValueOrDefault(asid) + 1;
+    }
+
+    public override void OperationReturned(long id, string operation, int asid, ulong start, ulong end)
+    {
+        _operationStart.Remove(id, out _lastReturnedStart);
+        int left = _operationsInFlight[asid] - 1;
+        if (left > 0)
+        {
+            _operationsInFlight[asid] = left;
+            return;
+        }
+
+        _operationsInFlight.Remove(asid);
+        foreach (var key in _installedAt.Keys.Where(k => k.Asid == asid).ToList())
+        {
+            _installedAt.Remove(key);
+        }
+    }
+
+    public override void LeafInstalled(int asid, ulong va, int level, int pfn)
+    {
+        // Only needed while an operation of this mm is in flight: a fault racing with it.
+        if (_operationsInFlight.ContainsKey(asid))
+        {
+            _installedAt[(asid, va)] = ++_seq;
+        }
+    }
+
+    public override void LeafCleared(int asid, ulong va, int level, int pfn)
+    {
+        long installed = _installedAt.Count > 0 && _installedAt.Remove((asid, va), out long seq) ? seq : 0;
+        AddDebts(asid, va, va + _geometry.EntrySpan(level), pfn, table: false, installed);
+    }
 
     public override void TableUnhooked(int asid, ulong va, int level, int pfn)
     {
         ulong span = _geometry.TableSpan(level);
         ulong start = va & ~(span - 1);
-        AddDebts(asid, start, start + span, pfn, table: true);
+        AddDebts(asid, start, start + span, pfn, table: true, installedSeq: 0);
     }
 
     public override void TlbInvalidated(int cpu, int asid, ulong start, ulong end, bool walkCaches) =>
         DropDebts(cpu, asid, start, end, leaves: true, tables: walkCaches);
 
-    private void AddDebts(int asid, ulong start, ulong end, int pfn, bool table)
+    private void AddDebts(int asid, ulong start, ulong end, int pfn, bool table, long installedSeq)
     {
         for (int cpu = 0; cpu < _debts.Length; cpu++)
         {
@@ -129,7 +197,7 @@ public sealed class TranslationShadow : Observer
                 throw new InvalidOperationException($"translation shadow: more than {MaxDebtsPerCpu} unflushed entries on CPU{cpu}");
             }
 
-            _debts[cpu].Add(new Debt(asid, start, end, pfn, table));
+            _debts[cpu].Add(new Debt(asid, start, end, pfn, table, installedSeq));
             _owedByFrame.At(pfn)++;
         }
     }
@@ -156,5 +224,6 @@ public sealed class TranslationShadow : Observer
         list.RemoveRange(kept, list.Count - kept);
     }
 
-    private readonly record struct Debt(int Asid, ulong Start, ulong End, int Pfn, bool Table);
+    /// <summary>A translation a CPU may still use; InstalledSeq is when it was installed if during an operation (else 0).</summary>
+    private readonly record struct Debt(int Asid, ulong Start, ulong End, int Pfn, bool Table, long InstalledSeq);
 }
