@@ -8,5 +8,15 @@ if (args.Length > 0 && args[0] == "--quick")
     return QuickMode.Run(args[1..]);
 }
 
+if (args.Length > 1 && args[0] == "--explore-profile")
+{
+    return ExploreProfile.Run(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "--bug-zoo")
+{
+    return BugZoo.Run(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(PopulateMunmapBenchmark).Assembly).Run(args);
 return 0;

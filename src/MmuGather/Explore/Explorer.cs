@@ -18,12 +18,12 @@ public static class Explorer
     /// <summary>The seed of run <paramref name="index"/>.</summary>
     public static ulong SeedOf(ulong baseSeed, long index) => SplitMix64.Derive(baseSeed, index);
 
-    /// <summary>PCT's k for a scenario: the scheduling points of one turns-strategy run.</summary>
+    /// <summary>PCT's k for a scenario: the decisions (points with a choice) of one turns-strategy run.</summary>
     public static long EstimatePoints(Scenario scenario)
     {
         Simulation sim = ScenarioRunner.Build(scenario, settings: RunSettings.Default);
         sim.Run();
-        return Math.Max(1, sim.Scheduler.Points);
+        return Math.Max(1, sim.Scheduler.Decisions);
     }
 
     /// <summary>The settings one run of the exploration uses (replay uses the same).</summary>
@@ -72,6 +72,8 @@ public static class Explorer
 
     private static void Work(Scenario scenario, ExploreOptions o, RunSettings settings, int job, SharedState state, Action<long, long>? progress)
     {
+        using var pool = new CarrierPool();
+        settings = settings with { Pool = pool };
         try
         {
             for (long i = job; i < o.Runs; i += o.Jobs)

@@ -1,4 +1,5 @@
 using MmuGather.Sim;
+using MmuGather.Sim.Scheduling;
 
 namespace MmuGather.Scenarios;
 
@@ -17,4 +18,7 @@ public sealed record RunSettings
     public bool Preemption { get; init; } = true;
 
     public long MaxPoints { get; init; } = SimulationOptions.DefaultMaxPoints;
+
+    /// <summary>Host carriers to reuse (an exploration job's); never changes a result.</summary>
+    public CarrierPool? Pool { get; init; }
 }

@@ -35,8 +35,11 @@ public sealed record MachineSpec(
 /// </summary>
 public sealed record AllocFailureSpec(string Site, long Nth, long? Count, int Line);
 
-/// <summary>Kernel configuration: named bug switches (a later issue) and options.</summary>
-public sealed record KernelSpec(IReadOnlyList<string> Bugs)
+/// <summary>
+/// Kernel configuration: named bug switches (<c>bugs</c>) and which mmu_gather the kernel
+/// runs (<c>gather</c>: <c>current</c> or <c>percpu-2.6</c>, see <see cref="MmuGather.Mm.GatherMode"/>).
+/// </summary>
+public sealed record KernelSpec(IReadOnlyList<string> Bugs, MmuGather.Mm.GatherMode Gather = MmuGather.Mm.GatherMode.Current)
 {
     public static KernelSpec Default { get; } = new([]);
 }
@@ -72,8 +75,8 @@ public sealed record MadviseStep(int Line, string Region, string Advice, ulong O
 /// <summary><c>touch: { region, write, offset?, length?, repeat? }</c>: one user access per page, the whole pass <c>repeat</c> times.</summary>
 public sealed record TouchStep(int Line, string Region, bool Write, ulong Offset, ulong? Length, int Repeat = 1) : Step(Line);
 
-/// <summary><c>writeback: { region }</c>: write back the dirty pages of the file mapped there (through the rmap, folio_mkclean).</summary>
-public sealed record WritebackStep(int Line, string Region) : Step(Line);
+/// <summary><c>writeback: { region, repeat? }</c>: write back the dirty pages of the file mapped there (through the rmap, folio_mkclean), <c>repeat</c> times (a flusher thread).</summary>
+public sealed record WritebackStep(int Line, string Region, int Repeat = 1) : Step(Line);
 
 /// <summary><c>gup_fast: { region, write, offset?, length? }</c>: lockless walk, pin, unpin.</summary>
 public sealed record GupFastStep(int Line, string Region, bool Write, ulong Offset, ulong? Length) : Step(Line);

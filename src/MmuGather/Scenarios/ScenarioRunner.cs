@@ -28,7 +28,10 @@ public static class ScenarioRunner
             PctSteps = r.PctSteps,
             Preemption = r.Preemption,
             MaxPoints = r.MaxPoints,
-        });
+        }, r.Pool);
+        // Simulation builds the kernel without the mode for now (its constructor does not pass
+        // SimulationOptions.GatherMode on yet): set it before anything runs.
+        sim.Kernel.GatherMode = sim.Options.GatherMode;
         foreach (ProcessSpec p in scenario.Processes)
         {
             SimProcess process = sim.AddProcess(p.Name);
@@ -56,6 +59,7 @@ public static class ScenarioRunner
             Arch = m.Arch,
             Seed = seed,
             Bugs = KernelBugs.Parse(scenario.Kernel.Bugs),
+            GatherMode = scenario.Kernel.Gather,
             Failures = failures,
             Machine = new MachineOptions
             {

@@ -68,13 +68,17 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
                 ctx.Kernel.GupFast.Unpin(pinned);
                 break;
             case WritebackStep s:
-                var (wStart, _) = Range(ctx, s.Region, 0, null);
-                if (ctx.Mm.FindVma(wStart) is not { File: { } backing })
+                Range(ctx, s.Region, 0, null);
+                if (ctx.Process.Regions[s.Region].File is not { } backing)
                 {
-                    throw new ScenarioException(file, step.Line, $"region '{s.Region}' is not a file mapping (or no longer mapped): nothing to write back");
+                    throw new ScenarioException(file, step.Line, $"region '{s.Region}' is anonymous memory: only a file mapping has pages to write back");
                 }
 
-                ctx.Kernel.Writeback.WriteFile(backing);
+                for (int i = 0; i < s.Repeat; i++)
+                {
+                    ctx.Kernel.Writeback.WriteFile(backing);
+                    ctx.Kernel.CondResched(); // the flusher may be switched out between rounds
+                }
                 break;
             case SpinStep:
                 ctx.Thread.Spinning = true;
@@ -92,7 +96,7 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
         bool file = s.Kind != MappingKind.Anon;
         var request = new MappingRequest(s.Name, s.Length, s.Kind == MappingKind.FileShared, file, s.Thp, s.Populate);
         Vma vma = ctx.Kernel.Mmap.DoMmap(ctx.Mm, request);
-        ctx.Process.Regions[s.Name] = new Region(vma.Start, vma.End - vma.Start, s.Thp);
+        ctx.Process.Regions[s.Name] = new Region(vma.Start, vma.End - vma.Start, s.Thp, vma.File);
     }
 
     private (ulong Start, ulong Length) Range(StepContext ctx, string name, ulong offset, ulong? length)

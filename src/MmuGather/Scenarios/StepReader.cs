@@ -18,7 +18,7 @@ internal static class StepReader
     private static readonly string[] s_madviseKeys = ["region", "advice", "offset", "length"];
     private static readonly string[] s_accessKeys = ["region", "write", "offset", "length"];
     private static readonly string[] s_touchKeys = ["region", "write", "offset", "length", "repeat"];
-    private static readonly string[] s_writebackKeys = ["region"];
+    private static readonly string[] s_writebackKeys = ["region", "repeat"];
     private static readonly string[] s_advices = ["dontneed"];
     private static readonly string[] s_kinds = ["anon", "file-shared", "file-private"];
 
@@ -45,7 +45,7 @@ internal static class StepReader
             "munmap" => ReadMunmap(reader, Args(s_munmapKeys), line),
             "madvise" => ReadMadvise(reader, Args(s_madviseKeys), line),
             "touch" => ReadTouch(reader, Args(s_touchKeys), line),
-            "writeback" => new WritebackStep(line, reader.ReadName(Args(s_writebackKeys).Required("region"), "region")),
+            "writeback" => ReadWriteback(reader, Args(s_writebackKeys), line),
             "gup_fast" => ReadGupFast(reader, Args(s_accessKeys), line),
             "spin" => NoArgs(new SpinStep(line)),
             "exit" => NoArgs(new ExitStep(line)),
@@ -127,9 +127,17 @@ internal static class StepReader
     private static TouchStep ReadTouch(ScenarioNodeReader reader, YamlMappingView args, int line)
     {
         (string region, ulong offset, ulong? length) = ReadRange(reader, args);
-        long repeat = args.Optional("repeat") is { } r ? reader.ReadInteger(r, "repeat", 1, MaxRepeat) : 1;
-        return new TouchStep(line, region, ReadWrite(reader, args), offset, length, (int)repeat);
+        return new TouchStep(line, region, ReadWrite(reader, args), offset, length, ReadRepeat(reader, args));
     }
+
+    private static WritebackStep ReadWriteback(ScenarioNodeReader reader, YamlMappingView args, int line)
+    {
+        string region = reader.ReadName(args.Required("region"), "region");
+        return new WritebackStep(line, region, ReadRepeat(reader, args));
+    }
+
+    private static int ReadRepeat(ScenarioNodeReader reader, YamlMappingView args) =>
+        args.Optional("repeat") is { } r ? (int)reader.ReadInteger(r, "repeat", 1, MaxRepeat) : 1;
 
     private static GupFastStep ReadGupFast(ScenarioNodeReader reader, YamlMappingView args, int line)
     {

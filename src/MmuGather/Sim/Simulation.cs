@@ -26,14 +26,16 @@ public sealed class Simulation
     private int _stepsStarted;
     private SortedDictionary<string, long>? _atEnd;
 
-    public Simulation(SimulationOptions options)
+    /// <param name="options">Machine, kernel, seed and scheduling.</param>
+    /// <param name="pool">Host carriers to reuse across runs (an exploration job's); null for a private one.</param>
+    public Simulation(SimulationOptions options, CarrierPool? pool = null)
     {
         Options = options;
         Diag = new Diagnostics { Seed = options.Seed };
         var hub = new ObserverHub();
         Hub = hub;
         Machine = new SimMachine(options.Machine, options.Failures, hub, Diag, SequentialScheduler.Instance);
-        _scheduler = new InterleavingScheduler(Machine, Strategies.Create(options), options.MaxPoints, options.Preemption);
+        _scheduler = new InterleavingScheduler(Machine, Strategies.Create(options), options.MaxPoints, options.Preemption, pool);
         Machine.Scheduler = _scheduler;
         Shadow = new TranslationShadow(options.Machine.Cpus, Machine.Memory.FrameCount, Machine.Geometry);
         hub.Add(Shadow);

@@ -2,7 +2,12 @@ using System.Text.Json;
 
 namespace MmuGather.Tests.Cli;
 
-/// <summary>Every shipped scenario runs through the CLI: clean ones exit 0, those under scenarios/broken exit 1.</summary>
+/// <summary>
+/// Every shipped scenario runs through the CLI: clean ones exit 0, those under scenarios/broken
+/// exit 1. The historical bugs under scenarios/bugs need a particular interleaving: one `run`
+/// may or may not hit it (explore finds them; see tests/MmuGather.Tests/Explore), but it never
+/// breaks a model invariant.
+/// </summary>
 public sealed class ScenarioFilesTests
 {
     public static TheoryData<string> ScenarioFiles() => new(RelativePaths());
@@ -22,13 +27,20 @@ public sealed class ScenarioFilesTests
     public void ScenarioRunsWithTheExpectedExitCode(string relativePath)
     {
         bool broken = relativePath.StartsWith("scenarios/broken/", StringComparison.Ordinal);
+        bool racy = relativePath.StartsWith("scenarios/bugs/", StringComparison.Ordinal);
 
         CliRun run = CliHarness.Run("run", RepositoryRoot.Combine(relativePath), "--format", "json");
 
         Assert.True(run.Stderr.Length == 0, run.Stderr);
-        Assert.Equal(broken ? 1 : 0, run.ExitCode);
         using JsonDocument json = JsonDocument.Parse(run.Stdout);
         long total = json.RootElement.GetProperty("violations_total").GetInt64();
+        if (racy)
+        {
+            Assert.Equal(total > 0 ? 1 : 0, run.ExitCode);
+            return;
+        }
+
+        Assert.Equal(broken ? 1 : 0, run.ExitCode);
         Assert.Equal(broken, total > 0);
     }
 

@@ -30,14 +30,15 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
     /// <summary>Legal choices at one point: every CPU delivers, and every thread is placed or run.</summary>
     private const int MaxActionsPerPoint = 1 << 12;
 
-    private const int CarrierStackBytes = 1 << 20;
-
     private readonly SimMachine _machine;
     private readonly ISchedStrategy _strategy;
     private readonly long _maxPoints;
     private readonly bool _preemption;
     private readonly List<SchedChoice> _choices = [];
-    private readonly SemaphoreSlim _finished = new(0);
+    private readonly Baton _finished = new();
+    private readonly CarrierPool _pool;
+    private readonly bool _ownsPool;
+    private int _carriersBusy;
     private Kernel? _kernel;
     private SimThread[] _threads = [];
     private SimThread?[] _onCpu = [];
@@ -53,8 +54,11 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
     /// <param name="strategy">Who picks.</param>
     /// <param name="maxPoints">The bound on scheduling points in one run (a livelock guard).</param>
     /// <param name="preemption">Offer preemption (and so migration) at preemption points.</param>
-    public InterleavingScheduler(SimMachine machine, ISchedStrategy strategy, long maxPoints, bool preemption)
+    /// <param name="pool">Carriers to reuse (null: a private pool, retired after the run).</param>
+    public InterleavingScheduler(SimMachine machine, ISchedStrategy strategy, long maxPoints, bool preemption, CarrierPool? pool = null)
     {
+        _pool = pool ?? new CarrierPool();
+        _ownsPool = pool is null;
         _machine = machine;
         _strategy = strategy;
         _maxPoints = maxPoints;
@@ -64,6 +68,9 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
     public bool Interleaves => _active;
 
     public long Points { get; private set; }
+
+    /// <summary>Points where the strategy had a real choice (two or more options): PCT's steps.</summary>
+    public long Decisions { get; private set; }
 
     /// <summary>Hand-overs between simulated threads (host context switches).</summary>
     public long Switches { get; private set; }
@@ -118,10 +125,11 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
         _onCpu = new SimThread?[_machine.Cpus.Count];
         kernel.Rcu.ExtendedQuiescent = IsIdleOrUser;
         _strategy.Start(_threads.Length, _onCpu.Length);
+        _carriersBusy = _threads.Length;
         foreach (SimThread t in _threads)
         {
-            t.Carrier = new Carrier($"sim {t.Name}", () => CarrierMain(t, body), CarrierStackBytes);
-            t.Carrier.Start();
+            t.Carrier = _pool.Rent();
+            t.Carrier.Begin(() => CarrierMain(t, body));
         }
 
         _active = true;
@@ -137,13 +145,19 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
                 Abort(ExceptionDispatchInfo.Capture(e));
             }
 
-            _finished.Wait();
+            _finished.Take(); // the last carrier to leave its work says so
         }
 
         _active = false;
         foreach (SimThread t in _threads)
         {
-            t.Carrier!.Join();
+            _pool.Return(t.Carrier!);
+            t.Carrier = null;
+        }
+
+        if (_ownsPool)
+        {
+            _pool.Dispose();
         }
 
         _current = null;
@@ -152,16 +166,14 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
 
     private void CarrierMain(SimThread t, Action<SimThread> body)
     {
-        t.Carrier!.Park();
-        if (_aborting)
-        {
-            return;
-        }
-
         try
         {
-            body(t);
-            ThreadExits(t);
+            t.Carrier!.Park();
+            if (!_aborting)
+            {
+                body(t);
+                ThreadExits(t);
+            }
         }
         catch (SimulationAbortedException)
         {
@@ -170,6 +182,13 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
         catch (Exception e)
         {
             Abort(ExceptionDispatchInfo.Capture(e));
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref _carriersBusy) == 0)
+            {
+                _finished.Give();
+            }
         }
     }
 
@@ -182,7 +201,6 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
         _internal--;
         if (++_done == _threads.Length)
         {
-            _finished.Release();
             return;
         }
 
@@ -205,8 +223,6 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
                 t.Carrier!.Resume();
             }
         }
-
-        _finished.Release();
     }
 
     // ------------------------------------------------------------------ IScheduler
@@ -323,6 +339,11 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
             if (_choices.Count == 0)
             {
                 _machine.Diag.Fail($"deadlock: no thread can run ({DescribeWaits()})");
+            }
+
+            if (_choices.Count > 1)
+            {
+                Decisions++;
             }
 
             int pick = _choices.Count == 1 ? 0 : _strategy.Choose(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_choices), this);

@@ -4,7 +4,9 @@ namespace MmuGather.Sim.Scheduling;
 /// Probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi, Nagarakatte, ASPLOS
 /// 2010): threads get distinct random priorities and the highest-priority runnable thread
 /// runs; at <c>depth - 1</c> change points, drawn uniformly from the first
-/// <see cref="_steps"/> scheduling points, the running thread drops below every other. A bug
+/// <see cref="_steps"/> decisions (scheduling points where more than one thing could happen
+/// next; points with a single option cannot change the run), the running thread drops
+/// below every other. A bug
 /// of depth d is found with probability at least 1 / (n k^(d-1)) per run. Interrupts and
 /// placements are taken as soon as they are possible; nothing is preempted.
 /// </summary>
@@ -16,10 +18,11 @@ public sealed class PctStrategy : ISchedStrategy
     private long[] _priority = [];
     private long[] _changePoints = [];
     private int _nextChange;
+    private long _decisions;
 
     /// <param name="seed">The run's seed.</param>
     /// <param name="depth">The bug depth aimed at (d, at least 1).</param>
-    /// <param name="steps">An estimate of the scheduling points in one run (k).</param>
+    /// <param name="steps">An estimate of the decisions in one run (k).</param>
     public PctStrategy(ulong seed, int depth, long steps)
     {
         if (depth < 1 || steps < 1)
@@ -59,11 +62,13 @@ public sealed class PctStrategy : ISchedStrategy
 
         Array.Sort(_changePoints);
         _nextChange = 0;
+        _decisions = 0;
     }
 
     public int Choose(ReadOnlySpan<SchedChoice> choices, ISchedView view)
     {
-        while (_nextChange < _changePoints.Length && view.Points >= _changePoints[_nextChange])
+        _decisions++;
+        while (_nextChange < _changePoints.Length && _decisions >= _changePoints[_nextChange])
         {
             if (view.CurrentThread >= 0)
             {
