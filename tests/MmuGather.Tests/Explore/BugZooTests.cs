@@ -12,6 +12,17 @@ namespace MmuGather.Tests.Explore;
 /// </summary>
 public class BugZooTests
 {
+    /// <summary>The checker each bug must trip (a scenario without an entry here fails the test).</summary>
+    private static readonly Dictionary<string, string> s_expectedChecker = new(StringComparer.Ordinal)
+    {
+        ["early-rmap.yaml"] = "lost-write",
+        ["free-before-flush.yaml"] = "flush-before-free",
+        ["full-batch-range.yaml"] = "flush-before-free",
+        ["nested-flush.yaml"] = "post-condition",
+        ["no-rcu-table-free.yaml"] = "freed-table",
+        ["table-free-no-invalidate.yaml"] = "flush-before-free",
+    };
+
     public static TheoryData<string> BugScenarios()
     {
         var data = new TheoryData<string>();
@@ -34,6 +45,7 @@ public class BugZooTests
 
         Assert.NotNull(sum.FirstBadRun);
         ExploreRun bad = sum.Bad[0];
+        Assert.Contains(bad.Violations, v => v.Checker == s_expectedChecker[name]);
         Assert.Equal(Explorer.SeedOf(1, bad.Index), bad.Seed);
         RunResult replay = ScenarioRunner.Run(s, bad.Seed, settings: Explorer.SettingsFor(o, sum.PctSteps));
         Assert.Equal(bad.Violations.Select(v => v.ToString()), replay.Violations.Select(v => v.ToString()));
