@@ -27,6 +27,14 @@ namespace MmuGather.Mm;
 /// <see cref="MaxGatherBatchCount"/> of them. A batch moves on at max - 1 so that a
 /// two-slot entry always fits. When no batch is left (or none can be allocated) the gather
 /// reports "full" and the caller flushes: the gather always makes progress, it never fails.</para>
+///
+/// <para><b>Mode.</b> <see cref="GatherMode.PerCpu26"/> switches on the v2.6.39 policy the
+/// 2011 rework replaced (section "2.6-era per-CPU gather" below): the gather pins its CPU
+/// (preemption off until <see cref="TlbFinishMmu"/>), has one fixed array of
+/// <see cref="FreePteNr"/> pages and no batch pages, is flushed and freed in place when full
+/// (<see cref="FreesUnderPtl"/>) and never reschedules (<see cref="MayReschedule"/>).
+/// Range tracking, the flush, table freeing and the order unhook, invalidate, free are the
+/// same code in both modes.</para>
 /// </summary>
 public sealed class Gather
 {
@@ -45,27 +53,42 @@ public sealed class Gather
     /// <summary>Bound used by MAX_GATHER_BATCH_COUNT: about this many pages may be gathered.</summary>
     public const int GatherPagesBound = 10000;
 
+    /// <summary>
+    /// FREE_PTE_NR: the per-CPU gather's one array on SMP (asm-generic/tlb.h from 2.5.35 to
+    /// v2.6.39, removed by the 2011 rework); only <see cref="GatherMode.PerCpu26"/> uses it.
+    /// </summary>
+    public const int FreePteNr = 506;
+
     private readonly Kernel _kernel;
-    private readonly GatherBatch _local = new(MmuGatherBundle, -1);
+    private readonly GatherBatch _local;
     private GatherBatch _active;
     private int _batchCount;
     private TableBatch? _tableBatch;
     private bool _finished;
+
+    /// <summary>The CPU whose per-CPU gather this is (2.6-era mode), or -1: preemption is off until the finish.</summary>
+    private int _pinnedCpu = -1;
 
     private Gather(Kernel kernel, MmStruct mm, bool fullMm)
     {
         _kernel = kernel;
         Mm = mm;
         FullMm = fullMm;
+        Mode = kernel.GatherMode;
+        _local = new GatherBatch(PerCpu ? FreePteNr : MmuGatherBundle, -1);
         _active = _local;
         MaxGatherBatch = (int)((kernel.Geometry.PageSize - GatherBatchHeaderBytes) / Geometry.EntryBytes);
         MaxGatherBatchCount = GatherPagesBound / MaxGatherBatch;
         MaxTableBatch = (int)((kernel.Geometry.PageSize - TableBatchHeaderBytes) / Geometry.EntryBytes);
         ResetRange();
         mm.TlbFlushPending.IncrementAndGet();
+        PinCpu();
     }
 
     public MmStruct Mm { get; }
+
+    /// <summary>Which gather this is: today's, or the 2.6-era per-CPU one.</summary>
+    public GatherMode Mode { get; }
 
     /// <summary>The whole address space is going away (exit, execve): no range to track.</summary>
     public bool FullMm { get; private set; }
@@ -153,7 +176,6 @@ public sealed class Gather
     /// <summary>tlb_remove_pmd_tlb_entry: a huge PMD for address was cleared.</summary>
     public void RemovePmdTlbEntry(ulong address) => FlushLevelRange(1, address, _kernel.Geometry.EntrySpan(1));
 
-    /// <summary>tlb_flush_pte_range and its pmd/pud/p4d siblings: record a cleared range at a level.</summary>
     /// <summary>
     /// Drops the last page from the range (only the <see cref="KernelBug.FullBatchRange"/>
     /// switch does this: the pre-e6c495a96ce0 forced flush ended at the page that filled the batch).
@@ -166,6 +188,7 @@ public sealed class Gather
         }
     }
 
+    /// <summary>tlb_flush_pte_range and its pmd/pud/p4d siblings: record a cleared range at a level.</summary>
     public void FlushLevelRange(int level, ulong address, ulong size)
     {
         AssertInvariants();
@@ -217,6 +240,10 @@ public sealed class Gather
         GatherBatch batch = _active;
         batch.Encoded[batch.Nr++] = GatherBatch.Encode(pfn, delayRmap);
         DelayedRmap |= delayRmap;
+        if (PerCpu)
+        {
+            return ArrayFull();
+        }
 
         // Keep room for a two-slot entry (page + count) in the active batch.
         if (batch.Nr >= batch.Max - 1)
@@ -483,7 +510,10 @@ public sealed class Gather
             }
 
             done += chunk;
-            _kernel.CondResched();
+            if (MayReschedule)
+            {
+                _kernel.CondResched();
+            }
         }
 
         batch.Nr = 0;
@@ -499,7 +529,9 @@ public sealed class Gather
     public void TlbFinishMmu()
     {
         AssertInvariants();
-        if (Mm.TlbFlushPending.Read() > 1 && !_kernel.Has(KernelBug.NestedFlush))
+        long pending = Mm.TlbFlushPending.Read();
+        _kernel.Diag.Assert(pending > 0, "a live gather but tlb_flush_pending is 0");
+        if (pending > 1 && !_kernel.Has(KernelBug.NestedFlush))
         {
             _kernel.Counters.Add(Counter.NestedGatherFlushes);
             FullMm = true;
@@ -515,6 +547,7 @@ public sealed class Gather
 
         Mm.TlbFlushPending.DecrementAndGet();
         _finished = true;
+        UnpinCpu();
     }
 
     private void BatchListFree()
@@ -530,6 +563,86 @@ public sealed class Gather
         _local.Next = null;
         _active = _local;
         _batchCount = 0;
+    }
+
+    // ---------------------------------------------------------------- 2.6-era per-CPU gather
+    //
+    // The policy of GatherMode.PerCpu26, as in v2.6.39's asm-generic/tlb.h. Everything else
+    // in this class is shared with today's gather.
+
+    /// <summary>
+    /// Reschedule points are allowed while this gather lives. Not in the 2.6-era mode: its
+    /// gather was per-CPU, so nothing between tlb_gather_mmu and tlb_finish_mmu could
+    /// schedule (zap_pmd_range got its cond_resched from 97a894136f29, in the 2011 series).
+    /// v2.6.39's unmap_vmas called cond_resched() between ZAP_BLOCK_SIZE blocks only when
+    /// need_resched(), which with nothing else runnable is never true, so the model leaves it
+    /// out. Not modelled either: unmap_vmas also finished the gather and took a new one at
+    /// each block (1024 pages without CONFIG_PREEMPT, 8 with), which bounded the real
+    /// preemption-off stretch at one block; here one gather spans the whole operation
+    /// (docs/cost-model.md measures both).
+    /// </summary>
+    public bool MayReschedule => !PerCpu;
+
+    /// <summary>
+    /// The zapper flushes and frees a full gather on the spot, under the PTE lock, and carries
+    /// on (<see cref="FlushFullUnderPtl"/>): v2.6.39's tlb_remove_page called tlb_flush_mmu
+    /// itself. Today's gather reports "full" and the zapper flushes the TLB under the lock but
+    /// frees only after dropping it (the 2011 rework: shorter PTE lock hold times).
+    /// </summary>
+    public bool FreesUnderPtl => PerCpu;
+
+    private bool PerCpu => Mode == GatherMode.PerCpu26;
+
+    /// <summary>
+    /// tlb_remove_page's tlb_flush_mmu when the array filled (2.6-era mode): flush the TLB,
+    /// then free the pages and tables, with the PTE lock of <paramref name="vma"/>'s table
+    /// still held. Delayed rmaps (a later kernel's rule, kept in both modes) are removed
+    /// between the flush and the free.
+    /// </summary>
+    public void FlushFullUnderPtl(Vma vma)
+    {
+        _kernel.Diag.Assert(FreesUnderPtl, "in-place flush of a gather that frees outside the PTE lock");
+        if (DelayedRmap)
+        {
+            FlushMmuTlbOnly();
+            FlushRmaps(vma);
+        }
+
+        FlushMmu();
+    }
+
+    /// <summary>tlb->nr &gt;= FREE_PTE_NR: the one array is full (no batch page is ever allocated).</summary>
+    private bool ArrayFull() => _local.Nr >= _local.Max;
+
+    /// <summary>
+    /// get_cpu_var(mmu_gathers): the gather is this CPU's, so preemption stays off until
+    /// <see cref="UnpinCpu"/>. A fullmm gather is left unpinned: the model's exit_mmap sleeps
+    /// on the mmap lock between the zap and free_pgtables, as Linux does today, where
+    /// v2.6.39's exit_mmap took no lock; pinning it would report a sleep in atomic context
+    /// the old kernel never had (docs/cost-model.md).
+    /// </summary>
+    private void PinCpu()
+    {
+        if (!PerCpu || FullMm)
+        {
+            return;
+        }
+
+        _kernel.Machine.PreemptDisable();
+        _pinnedCpu = _kernel.Machine.Current.Id;
+    }
+
+    /// <summary>put_cpu_var(mmu_gathers), at the end of tlb_finish_mmu.</summary>
+    private void UnpinCpu()
+    {
+        if (_pinnedCpu < 0)
+        {
+            return;
+        }
+
+        _kernel.Diag.Assert(_kernel.Machine.Current.Id == _pinnedCpu, "per-CPU gather of CPU{0} finished on CPU{1}: it migrated with preemption off", _pinnedCpu, _kernel.Machine.Current.Id);
+        _pinnedCpu = -1;
+        _kernel.Machine.PreemptEnable();
     }
 
     private void ResetRange()
@@ -548,11 +661,16 @@ public sealed class Gather
         ClearedLevels = 0;
     }
 
+    /// <summary>
+    /// Debug-only checks. They must not touch the model: no atomic reads here (an atomic
+    /// charges cycles and is a scheduling point, so a Debug build would run a different
+    /// timeline and interleaving than a Release one); tlb_flush_pending is checked where
+    /// <see cref="TlbFinishMmu"/> reads it anyway.
+    /// </summary>
     [Conditional("DEBUG")]
     private void AssertInvariants()
     {
         _kernel.Diag.Assert(!_finished, "gather used after tlb_finish_mmu");
         _kernel.Diag.Assert(_batchCount <= MaxGatherBatchCount, "more page batches than MAX_GATHER_BATCH_COUNT");
-        _kernel.Diag.Assert(Mm.TlbFlushPending.Read() > 0, "a live gather but tlb_flush_pending is 0");
     }
 }

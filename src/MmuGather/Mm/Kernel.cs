@@ -19,10 +19,11 @@ public sealed class Kernel
     private int _nextFileId = 1;
     private long _nextOperationId = 1;
 
-    public Kernel(SimMachine machine, Func<Kernel, ArchMmu> arch, KernelBug bugs = KernelBug.None)
+    public Kernel(SimMachine machine, Func<Kernel, ArchMmu> arch, KernelBug bugs = KernelBug.None, GatherMode mode = GatherMode.Current)
     {
         Machine = machine;
         Bugs = bugs;
+        GatherMode = mode;
         Counters = new KernelCounters();
         Rcu = new Rcu(machine, Counters);
         _ptdescs = new FrameMap<PtDesc?>(machine.Memory.FrameCount);
@@ -45,6 +46,13 @@ public sealed class Kernel
     public KernelBug Bugs { get; }
 
     public bool Has(KernelBug bug) => (Bugs & bug) != 0;
+
+    /// <summary>
+    /// Which mmu_gather the kernel runs (today's, or the 2.6-era per-CPU one); each gather
+    /// reads it when it starts. Settable inside the library until Simulation passes
+    /// SimulationOptions.GatherMode to the constructor (ScenarioRunner sets it meanwhile).
+    /// </summary>
+    public GatherMode GatherMode { get; internal set; }
 
     public Geometry Geometry => Machine.Geometry;
 

@@ -66,7 +66,11 @@ public sealed class Zap(Kernel kernel)
         while (addr != end);
     }
 
-    /// <summary>zap_pmd_range: huge PMDs are zapped whole; PTE tables are zapped, retried while the gather fills.</summary>
+    /// <summary>
+    /// zap_pmd_range: huge PMDs are zapped whole; PTE tables are zapped, retried while the
+    /// gather fills; a reschedule point after each PMD (97a894136f29, part of the 2011
+    /// series), unless the gather forbids it (<see cref="Gather.MayReschedule"/>).
+    /// </summary>
     private void ZapPmdRange(Gather tlb, Vma vma, PtDesc pmdTable, ulong addr, ulong end)
     {
         do
@@ -93,7 +97,11 @@ public sealed class Zap(Kernel kernel)
                 kernel.Diag.Assert(at == next, "zap_pte_range made no progress");
             }
 
-            kernel.CondResched();
+            if (tlb.MayReschedule)
+            {
+                kernel.CondResched();
+            }
+
             addr = next;
         }
         while (addr != end);
@@ -111,6 +119,8 @@ public sealed class Zap(Kernel kernel)
     ///                                                       entry lives, 5df397dec7c4)
     /// ptl dropped: free the pages (may sleep between chunks)
     /// </code>
+    /// The 2.6-era gather (<see cref="GatherMode.PerCpu26"/>) instead flushes and frees a full
+    /// gather under the lock and carries on to <paramref name="end"/> (<see cref="Gather.FreesUnderPtl"/>).
     /// </summary>
     public ulong ZapPteRange(Gather tlb, Vma vma, PtDesc pte, ulong addr, ulong end)
     {
@@ -137,6 +147,13 @@ public sealed class Zap(Kernel kernel)
             if (full)
             {
                 kernel.Counters.Add(Counter.GatherForcedFlushes);
+                if (tlb.FreesUnderPtl)
+                {
+                    // 2.6-era tlb_remove_page: flush and free right here, lock held, and go on.
+                    tlb.FlushFullUnderPtl(vma);
+                    continue;
+                }
+
                 forceFlush = true;
                 break;
             }

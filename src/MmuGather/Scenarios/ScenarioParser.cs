@@ -1,3 +1,4 @@
+using MmuGather.Mm;
 using YamlDotNet.RepresentationModel;
 
 namespace MmuGather.Scenarios;
@@ -13,7 +14,16 @@ public static class ScenarioParser
     public const string LengthSource = "<length>";
 
     private static readonly string[] s_topLevelKeys = ["name", "seed", "machine", "kernel", "processes"];
-    private static readonly string[] s_kernelKeys = ["bugs"];
+    private static readonly string[] s_kernelKeys = ["bugs", "gather"];
+
+    // kernel.gather: the scenario name of each GatherMode, in the order messages list them.
+    private static readonly (string Name, GatherMode Mode)[] s_gatherModes =
+    [
+        ("current", GatherMode.Current),
+        ("percpu-2.6", GatherMode.PerCpu26),
+    ];
+
+    private static readonly string[] s_knownGatherModes = [.. s_gatherModes.Select(g => g.Name)];
 
     // One array each, so that adding an architecture or a bug switch is a one-line change.
     private static readonly string[] s_knownArchitectures = [.. MmuGather.Sim.Architectures.Names];
@@ -24,6 +34,9 @@ public static class ScenarioParser
 
     /// <summary>Names accepted in <c>kernel.bugs</c> (the deliberately broken variants of docs/bugs.md).</summary>
     public static IReadOnlyList<string> KnownBugs => s_knownBugs;
+
+    /// <summary>Values accepted for <c>kernel.gather</c> (which mmu_gather the kernel runs).</summary>
+    public static IReadOnlyList<string> KnownGatherModes => s_knownGatherModes;
 
     /// <summary>Reads and parses the file at <paramref name="path"/>.</summary>
     public static Scenario ParseFile(string path)
@@ -91,18 +104,27 @@ public static class ScenarioParser
     {
         var map = YamlMappingView.OpenOptional(
             reader, node, ScenarioNodeReader.LineOf(node), "'kernel'", "in 'kernel'", s_kernelKeys);
-        if (map.Optional("bugs") is not { } bugsNode)
-        {
-            return KernelSpec.Default;
-        }
+        List<string> bugs = map.Optional("bugs") is { } bugsNode ? ReadBugs(reader, bugsNode) : [];
+        GatherMode gather = map.Optional("gather") is { } g ? ReadGatherMode(reader, g) : GatherMode.Current;
+        return bugs.Count == 0 && gather == GatherMode.Current ? KernelSpec.Default : new KernelSpec(bugs, gather);
+    }
 
+    private static List<string> ReadBugs(ScenarioNodeReader reader, YamlNode node)
+    {
         var bugs = new List<string>();
-        foreach (YamlNode item in reader.ReadSequence(bugsNode, "bugs"))
+        foreach (YamlNode item in reader.ReadSequence(node, "bugs"))
         {
             bugs.Add(ReadBug(reader, item, bugs));
         }
 
-        return new KernelSpec(bugs);
+        return bugs;
+    }
+
+    /// <summary><c>gather: current | percpu-2.6</c>; anything else names the file, the line and the known values.</summary>
+    private static GatherMode ReadGatherMode(ScenarioNodeReader reader, YamlNode node)
+    {
+        string name = reader.ReadChoice(node, "gather", s_knownGatherModes);
+        return s_gatherModes.First(g => g.Name == name).Mode;
     }
 
     private static string ReadBug(ScenarioNodeReader reader, YamlNode node, List<string> earlier)

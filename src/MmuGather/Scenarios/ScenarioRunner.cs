@@ -29,6 +29,7 @@ public static class ScenarioRunner
             Preemption = r.Preemption,
             MaxPoints = r.MaxPoints,
         }, r.Pool);
+
         // Simulation builds the kernel without the mode for now (its constructor does not pass
         // SimulationOptions.GatherMode on yet): set it before anything runs.
         sim.Kernel.GatherMode = sim.Options.GatherMode;

@@ -17,6 +17,9 @@ public sealed record SimulationOptions
 
     public KernelBug Bugs { get; init; }
 
+    /// <summary>Which mmu_gather the kernel runs: today's (default) or the 2.6-era per-CPU one.</summary>
+    public GatherMode GatherMode { get; init; } = GatherMode.Current;
+
     public AllocFailurePlan Failures { get; init; } = AllocFailurePlan.None;
 
     public ulong Seed { get; init; }
