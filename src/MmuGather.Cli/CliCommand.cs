@@ -14,4 +14,10 @@ public enum CliCommand
 
     /// <summary>Run a scenario file.</summary>
     Run,
+
+    /// <summary>Run a scenario file under many seeded interleavings and report the bad ones.</summary>
+    Explore,
+
+    /// <summary>Rerun one interleaving of a scenario file exactly, optionally writing a trace.</summary>
+    Replay,
 }

@@ -37,6 +37,8 @@ public static class CliMain
             case CliCommand.Version:
                 stdout.Write(VersionInfo.Line + "\n");
                 return ExitCode.Clean;
+            case CliCommand.Explore:
+                return ExploreCommand.Execute(invocation, stdout, progress);
             default:
                 return ScenarioCommand.Execute(invocation, stdout, progress);
         }

@@ -10,7 +10,11 @@ public static class HelpText
 
         usage:
           mmugather demo [--format text|json]
-          mmugather run FILE [--format text|json] [--seed N]
+          mmugather run FILE [--format text|json] [--seed N] [--strategy S]
+          mmugather explore FILE [--runs N] [--seed S] [--strategy random|pct] [--jobs J]
+                                 [--depth D] [--stop-on-first] [--format text|json]
+          mmugather replay FILE --seed S [--strategy S] [--depth D] [--pct-steps K]
+                                [--trace OUT.json] [--format text|json]
           mmugather help [COMMAND]
           mmugather --help | --version
 
@@ -18,11 +22,16 @@ public static class HelpText
           demo    run the built-in scenario: munmap of a populated 1 GiB anonymous region
                   on x86 with 2 CPUs while a sibling thread spins on CPU 1
           run     run the scenario in FILE (YAML; see README.md for the format)
+          explore run FILE under many seeded interleavings and list the runs in which a
+                  checker fired, each with the command that replays it
+          replay  rerun one interleaving of FILE exactly; --trace writes a timeline per
+                  CPU for ui.perfetto.dev
           help    show this help, or the help of COMMAND
 
         exit codes:
-          0  no checker fired
-          1  a checker fired (the report lists each violation with its seed and step)
+          0  no checker fired (explore: in no run)
+          1  a checker fired (the report lists each violation with its seed and step);
+             explore: some run had a violation or broke a model invariant
           2  bad input: command line or scenario file
           3  internal error: the model itself failed (a bug in the simulator)
 
@@ -46,6 +55,7 @@ public static class HelpText
     /// <summary>Help for <c>run</c>.</summary>
     public const string Run = """
         usage: mmugather run FILE [--format text|json] [--seed N]
+                                  [--strategy turns|time|random|pct] [--depth D] [--pct-steps K]
 
         Parses the YAML scenario in FILE, runs it on the simulated machine, tears every
         process down, and prints the counters, the per-step cost and every violation the
@@ -55,6 +65,67 @@ public static class HelpText
           --format text|json  report format (default: text)
           --seed N            seed for the run (default: the scenario's 'seed', else 1);
                               a violation names the seed that reproduces it
+          --strategy S        how threads interleave (default: turns):
+                                turns   one whole step per thread in file order
+                                time    the CPU with the earliest virtual clock runs next
+                                random  a seeded random walk over scheduling points
+                                pct     probabilistic concurrency testing (seeded)
+          --depth D           pct: the bug depth aimed at, 1 to 100 (default: 3)
+          --pct-steps K       pct: scheduling decisions in one run (default: those of
+                              one turns run of the scenario, as explore uses)
+          --help, -h          show this help
+
+        """;
+
+    /// <summary>Help for <c>explore</c>.</summary>
+    public const string Explore = """
+        usage: mmugather explore FILE [--runs N] [--seed S] [--strategy random|pct]
+                                      [--jobs J] [--depth D] [--pct-steps K]
+                                      [--stop-on-first] [--format text|json]
+
+        Runs the scenario in FILE under N seeded interleavings and prints a summary (runs,
+        runs with violations, failed runs, runs per checker, first bad run, wall time) and
+        each of the first 20 bad runs with its seed, its violations and the command that
+        replays it exactly. Runs are independent and merged by index: the report is the
+        same for any --jobs (but for the wall time). Exits 1 if any run had a violation or
+        broke a model invariant, 0 if every run was clean.
+
+        options:
+          --runs N            interleavings to run, 1 to 100000000 (default: 1000)
+          --seed S            base seed; run i uses a seed derived from S and i
+                              (default: the scenario's 'seed', else 1)
+          --strategy S        random (default) or pct
+          --jobs J            host threads running interleavings, 1 to 256 (default: 1)
+          --depth D           pct: the bug depth aimed at, 1 to 100 (default: 3)
+          --pct-steps K       pct: scheduling decisions in one run (default: those of
+                              one turns run of the scenario)
+          --stop-on-first     stop at the first run (lowest index) with a violation
+          --format text|json  report format (default: text)
+          --help, -h          show this help
+
+        """;
+
+    /// <summary>Help for <c>replay</c>.</summary>
+    public const string Replay = """
+        usage: mmugather replay FILE --seed S [--strategy random|pct|turns|time]
+                                     [--depth D] [--pct-steps K] [--trace OUT.json]
+                                     [--format text|json]
+
+        Reruns exactly one interleaving of the scenario in FILE, the one --seed and
+        --strategy (and, for pct, --depth and --pct-steps) name, and prints the same report
+        as 'run'. explore prints this command line for every bad run.
+
+        options:
+          --seed S            the seed of the run (required)
+          --strategy S        random (default), pct, turns or time
+          --depth D           pct: the bug depth (default: 3)
+          --pct-steps K       pct: scheduling decisions in one run (default: those of
+                              one turns run of the scenario)
+          --trace OUT.json    also write the run as Chrome/Perfetto trace-event JSON: one
+                              track per CPU with the thread on it, lock holds, munmap /
+                              madvise / exit, IPIs, TLB invalidations and frees, in virtual
+                              time; open it in ui.perfetto.dev
+          --format text|json  report format (default: text)
           --help, -h          show this help
 
         """;
@@ -64,6 +135,8 @@ public static class HelpText
     {
         "demo" => Demo,
         "run" => Run,
+        "explore" => Explore,
+        "replay" => Replay,
         _ => General,
     };
 }

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using MmuGather.Sim;
 
@@ -14,24 +11,11 @@ namespace MmuGather.Cli;
 /// </summary>
 public static class JsonReportWriter
 {
-    private static readonly JsonWriterOptions s_options = new()
-    {
-        Indented = true,
-        NewLine = "\n",
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     /// <summary>Renders <paramref name="result"/> as JSON text.</summary>
     public static string Render(RunResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, s_options))
-        {
-            WriteResult(writer, result);
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
+        return JsonText.Render(w => WriteResult(w, result));
     }
 
     private static void WriteResult(Utf8JsonWriter w, RunResult r)
@@ -78,7 +62,8 @@ public static class JsonReportWriter
         w.WriteEndArray();
     }
 
-    private static void WriteViolations(Utf8JsonWriter w, IReadOnlyList<Violation> violations)
+    /// <summary>The <c>violations</c> array: checker, message, seed, step for each (explore's bad runs use it too).</summary>
+    public static void WriteViolations(Utf8JsonWriter w, IReadOnlyList<Violation> violations)
     {
         w.WriteStartArray("violations");
         foreach (Violation v in violations)

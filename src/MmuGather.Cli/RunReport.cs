@@ -1,3 +1,4 @@
+using MmuGather.Scenarios;
 using MmuGather.Sim;
 
 namespace MmuGather.Cli;
@@ -8,6 +9,9 @@ namespace MmuGather.Cli;
 /// <param name="SeedOrigin">Where the seed came from: <c>--seed</c>, the scenario file, or the default.</param>
 public sealed record RunReport(RunResult Result, string ScenarioFile, string SeedOrigin)
 {
+    /// <summary>How the run was scheduled (turns unless <c>--strategy</c> said otherwise).</summary>
+    public RunSettings Settings { get; init; } = RunSettings.Default;
+
     /// <summary>The command line that reproduces this run.</summary>
-    public string ReplayCommand => $"mmugather run {ShellWord.Quote(ScenarioFile)} --seed {Result.Seed}";
+    public string ReplayCommand => ReplayLine.For(ScenarioFile, Result.Seed, Settings);
 }

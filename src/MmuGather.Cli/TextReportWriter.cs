@@ -6,8 +6,9 @@ using MmuGather.Sim.Checkers;
 namespace MmuGather.Cli;
 
 /// <summary>
-/// The readable report: header, a table of steps, the main counters, the teardown counters,
-/// then the violations (or "violations: none") with the command that replays the run.
+/// The readable report: header (with the strategy unless it is turns), a table of steps,
+/// the main counters, the teardown counters, then the violations (or "violations: none")
+/// with the command that replays the run.
 /// Every figure comes from the <see cref="RunResult"/>; lines end with '\n'.
 /// </summary>
 public static class TextReportWriter
@@ -34,6 +35,12 @@ public static class TextReportWriter
         table.AddRow("scenario", r.Scenario);
         table.AddRow("arch", r.Arch);
         table.AddRow("seed", $"{Number(r.Seed)} ({report.SeedOrigin})");
+        if (report.Settings.Strategy != Strategies.Turns)
+        {
+            // Turns, the default, is the sequential schedule the report has always described.
+            table.AddRow("strategy", ReplayLine.Describe(report.Settings));
+        }
+
         table.AppendTo(sb, string.Empty, withHeader: false);
     }
 
@@ -66,23 +73,8 @@ public static class TextReportWriter
         table.AppendTo(sb, Indent, withHeader: true);
     }
 
-    private static void AppendCounters(StringBuilder sb, string title, IReadOnlyList<KeyValuePair<string, long>> counters)
-    {
-        sb.Append('\n').Append(title).Append('\n');
-        if (counters.Count == 0)
-        {
-            sb.Append(Indent).Append("all zero\n");
-            return;
-        }
-
-        var table = new TextTable(("", ColumnAlignment.Left), ("", ColumnAlignment.Right));
-        foreach ((string key, long value) in counters)
-        {
-            table.AddRow(key, Number(value));
-        }
-
-        table.AppendTo(sb, Indent, withHeader: false);
-    }
+    private static void AppendCounters(StringBuilder sb, string title, IReadOnlyList<KeyValuePair<string, long>> counters) =>
+        TextTable.AppendNamedNumbers(sb, title, counters, Indent, "all zero");
 
     private static void AppendViolations(StringBuilder sb, RunReport report)
     {

@@ -19,6 +19,31 @@ public sealed class TextTable
         _alignments = columns.Select(c => c.Alignment).ToArray();
     }
 
+    /// <summary>
+    /// Appends a titled section of named numbers (a blank line, the title, then the names and
+    /// right-aligned values under <paramref name="indent"/>), or <paramref name="whenEmpty"/>
+    /// under the title when there are none.
+    /// </summary>
+    public static void AppendNamedNumbers(StringBuilder sb, string title, IEnumerable<KeyValuePair<string, long>> rows, string indent, string whenEmpty)
+    {
+        ArgumentNullException.ThrowIfNull(sb);
+        ArgumentNullException.ThrowIfNull(rows);
+        sb.Append('\n').Append(title).Append('\n');
+        var table = new TextTable(("", ColumnAlignment.Left), ("", ColumnAlignment.Right));
+        foreach ((string name, long value) in rows)
+        {
+            table.AddRow(name, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (table._rows.Count == 0)
+        {
+            sb.Append(indent).Append(whenEmpty).Append('\n');
+            return;
+        }
+
+        table.AppendTo(sb, indent, withHeader: false);
+    }
+
     /// <summary>Appends a row; it must have one cell per column.</summary>
     public void AddRow(params string[] cells)
     {
