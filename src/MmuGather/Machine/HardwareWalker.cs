@@ -35,7 +35,24 @@ public sealed class HardwareWalker
             }
         }
 
-        return Walk(cpu, asid, va, write);
+        return _machine.TlbRefill is { } refill ? refill.Refill(cpu, asid, va, write) : Walk(cpu, asid, va, write);
+    }
+
+    /// <summary>
+    /// Completes an access from a translation found by a refill source (<see cref="ITlbRefill"/>):
+    /// fills the TLB and reports the access. <paramref name="generation"/> is the frame's
+    /// generation when the source recorded the translation, so a stale source entry is caught.
+    /// </summary>
+    public AccessResult FillTlb(Cpu cpu, int asid, ulong va, int pfn, uint generation, int pageShift, bool writable, bool dirty, bool write)
+    {
+        if (write && !writable)
+        {
+            return AccessResult.Protection;
+        }
+
+        cpu.Tlb.Fill(asid, va, pageShift, pfn, generation, writable, dirty || write);
+        _machine.Observer.UserAccess(cpu.Id, asid, va, pfn, generation, write);
+        return AccessResult.Ok;
     }
 
     private AccessResult Walk(Cpu cpu, int asid, ulong va, bool write)

@@ -50,6 +50,9 @@ public sealed class SimMachine
 
     public HardwareWalker Walker { get; }
 
+    /// <summary>The MMU's refill source after a TLB miss; null: the radix walk of <see cref="Walker"/>.</summary>
+    public ITlbRefill? TlbRefill { get; set; }
+
     public IReadOnlyList<Cpu> Cpus => _cpus;
 
     /// <summary>The CPU executing now (smp_processor_id()).</summary>

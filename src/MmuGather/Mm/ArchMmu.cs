@@ -54,6 +54,30 @@ public abstract class ArchMmu
     /// </summary>
     public virtual bool NeedsTableInvalidate => true;
 
+    /// <summary>
+    /// MMU_GATHER_NO_GATHER: the architecture invalidates every CPU's TLB synchronously when a
+    /// PTE is cleared (<see cref="PtepGetAndClear"/>), so there is nothing to batch: pages are
+    /// freed at once and dirty shared pages need no delayed rmap. Useful if your hardware
+    /// has an instruction that clears and invalidates in one (s390's IPTE / IDTE).
+    /// </summary>
+    public virtual bool NoGather => false;
+
+    /// <summary>
+    /// ptep_get_and_clear (and the huge-PMD form, <paramref name="level"/> 1): clear the entry
+    /// and return its old value. The generic version only clears; the gather invalidates
+    /// later. Useful if your architecture must invalidate at the clear itself (s390).
+    /// </summary>
+    public virtual ulong PtepGetAndClear(MmStruct mm, ulong address, int level, ulong[] table, int index) =>
+        Pte.PtepGetAndClear(table, index);
+
+    /// <summary>
+    /// The fault path's first stop (hash_page, the TSB miss handler): the MMU missed although
+    /// the Linux page table may already hold the translation. Return true if the hardware's
+    /// own structure was refilled from it and the access should simply be retried. Useful if
+    /// your hardware does not walk the Linux page tables (powerpc hash, sparc64's TSB).
+    /// </summary>
+    public virtual bool HandleMmuMiss(MmStruct mm, ulong address, bool write) => false;
+
     /// <summary>Sets up mm->context for a new address space (init_new_context).</summary>
     public virtual void InitContext(MmStruct mm)
     {
@@ -112,5 +136,85 @@ public abstract class ArchMmu
         Cpu cpu = Kernel.Machine.Current;
         mm.CpuMask.Clear(cpu.Id);
         Kernel.Machine.LoadTranslationRoot(-1, 0);
+    }
+
+    // ------------------------------------------------------------ building blocks for back-ends
+    // Not hooks: the invalidation primitives back-ends compose their TlbFlush from, so that no
+    // back-end re-implements the bookkeeping (costs, counters, the shadow's events).
+
+    /// <summary>
+    /// Invalidates [start, end) of mm on <paramref name="cpu"/>, one operation per stride
+    /// (INVLPG, TLBI VAE1, tlbiel), and the walk cache when <paramref name="walkCaches"/>.
+    /// Returns the number of operations.
+    /// </summary>
+    protected long InvalidateRange(Cpu cpu, MmStruct mm, ulong start, ulong end, int strideShift, bool walkCaches)
+    {
+        ulong stride = 1UL << strideShift;
+        long ops = 0;
+        for (ulong addr = start; addr < end; addr += stride)
+        {
+            cpu.Tlb.InvalidateRange(mm.Id, addr, addr + stride);
+            ops++;
+        }
+
+        if (walkCaches)
+        {
+            cpu.WalkCache.InvalidateAsid(mm.Id);
+        }
+
+        cpu.Clock += ops * Kernel.Machine.Costs.InvalidatePage;
+        Kernel.Counters.Add(Counter.LocalPageInvalidations, ops);
+        Kernel.Observer.TlbInvalidated(cpu.Id, mm.Id, start, end, walkCaches);
+        return ops;
+    }
+
+    /// <summary>Invalidates everything of mm on <paramref name="cpu"/>, walk cache included (CR3 reload, TLBI ASIDE1).</summary>
+    protected void InvalidateAll(Cpu cpu, MmStruct mm)
+    {
+        cpu.Tlb.InvalidateAsid(mm.Id);
+        cpu.WalkCache.InvalidateAsid(mm.Id);
+        cpu.Clock += Kernel.Machine.Costs.FlushAll;
+        Kernel.Counters.Add(Counter.LocalFullFlushes);
+        Kernel.Observer.TlbInvalidated(cpu.Id, mm.Id, 0, ulong.MaxValue, walkCaches: true);
+    }
+
+    /// <summary>
+    /// A broadcast invalidation (TLBI ...IS, tlbie, INVLPGB, IPTE): every CPU's TLB obeys, no
+    /// interrupt is taken, nobody waits for an interrupts-off section; the issuing CPU pays
+    /// the operations plus the completion barrier (DSB, TLBSYNC). <c>end == ulong.MaxValue</c>:
+    /// the whole mm.
+    /// </summary>
+    protected void BroadcastInvalidate(MmStruct mm, ulong start, ulong end, int strideShift, bool walkCaches)
+    {
+        Cpu issuer = Kernel.Machine.Current;
+        long ops = 1;
+        foreach (Cpu cpu in Kernel.Machine.Cpus)
+        {
+            if (end == ulong.MaxValue)
+            {
+                cpu.Tlb.InvalidateAsid(mm.Id);
+                cpu.WalkCache.InvalidateAsid(mm.Id);
+                Kernel.Observer.TlbInvalidated(cpu.Id, mm.Id, 0, ulong.MaxValue, walkCaches: true);
+                continue;
+            }
+
+            ops = 0;
+            for (ulong addr = start; addr < end; addr += 1UL << strideShift)
+            {
+                cpu.Tlb.InvalidateRange(mm.Id, addr, addr + (1UL << strideShift));
+                ops++;
+            }
+
+            if (walkCaches)
+            {
+                cpu.WalkCache.InvalidateAsid(mm.Id);
+            }
+
+            Kernel.Observer.TlbInvalidated(cpu.Id, mm.Id, start, end, walkCaches);
+        }
+
+        issuer.Clock += (ops * Kernel.Machine.Costs.InvalidatePage) + Kernel.Machine.Costs.IpiLatency;
+        Kernel.Counters.Add(Counter.BroadcastFlushes);
+        Kernel.Counters.Add(Counter.BroadcastInvalidations, ops);
     }
 }

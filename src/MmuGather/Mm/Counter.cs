@@ -32,8 +32,10 @@ public enum Counter
     UserSegv,
     /// <summary>Faults that failed for want of memory (VM_FAULT_OOM): populate stops there, a touch stops its step.</summary>
     FaultOom,
-    /// <summary>Broadcast invalidations (INVLPGB, TLBI IS, tlbie) instead of IPIs.</summary>
+    /// <summary>Broadcast flushes (INVLPGB, TLBI IS, tlbie) instead of IPIs.</summary>
     BroadcastFlushes,
+    /// <summary>Broadcast invalidation operations issued (one per page or range; one for a whole mm).</summary>
+    BroadcastInvalidations,
     /// <summary>Dirty page-cache pages written back.</summary>
     WritebackPages,
     /// <summary>PTEs write-protected and cleaned by folio_mkclean.</summary>

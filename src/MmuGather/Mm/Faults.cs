@@ -16,6 +16,11 @@ public sealed class Faults(Kernel kernel)
     /// <summary>A user fault at <paramref name="addr"/>: takes the mmap lock for read.</summary>
     public FaultResult HandleUserFault(MmStruct mm, ulong addr, bool write)
     {
+        if (kernel.Arch.HandleMmuMiss(mm, addr, write))
+        {
+            return FaultResult.Ok; // hash_page / TSB refill: the Linux PTE was there all along
+        }
+
         mm.MmapLock.DownRead();
         try
         {
@@ -381,7 +386,7 @@ public sealed class Faults(Kernel kernel)
         if (same)
         {
             // ptep_clear_flush through the gather: unhook, invalidate, then install the copy.
-            ulong old = Pte.PtepGetAndClear(pte.Entries, index);
+            ulong old = kernel.Arch.PtepGetAndClear(vma.Mm, addr, 0, pte.Entries, index);
             int oldPfn = Pte.Pfn(old);
             kernel.Observer.LeafCleared(vma.Mm.Id, addr, 0, oldPfn);
             tlb.RemoveTlbEntry(addr, old);

@@ -237,6 +237,14 @@ public sealed class Gather
     {
         AssertInvariants();
         _kernel.Diag.Assert(End != 0 || FullMm, "page 0x{0:x} queued before any entry was cleared: the flush would not cover it", pfn);
+        if (_kernel.Arch.NoGather)
+        {
+            // MMU_GATHER_NO_GATHER: the PTE clear already invalidated every CPU; free now.
+            _kernel.Diag.Assert(!delayRmap, "a delayed rmap with MMU_GATHER_NO_GATHER");
+            _kernel.PutPage(pfn);
+            return false;
+        }
+
         GatherBatch batch = _active;
         batch.Encoded[batch.Nr++] = GatherBatch.Encode(pfn, delayRmap);
         DelayedRmap |= delayRmap;

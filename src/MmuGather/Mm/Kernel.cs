@@ -47,12 +47,8 @@ public sealed class Kernel
 
     public bool Has(KernelBug bug) => (Bugs & bug) != 0;
 
-    /// <summary>
-    /// Which mmu_gather the kernel runs (today's, or the 2.6-era per-CPU one); each gather
-    /// reads it when it starts. Settable inside the library until Simulation passes
-    /// SimulationOptions.GatherMode to the constructor (ScenarioRunner sets it meanwhile).
-    /// </summary>
-    public GatherMode GatherMode { get; internal set; }
+    /// <summary>Which mmu_gather the kernel runs (today's, or the 2.6-era per-CPU one); each gather reads it when it starts.</summary>
+    public GatherMode GatherMode { get; }
 
     public Geometry Geometry => Machine.Geometry;
 

@@ -27,4 +27,6 @@ public enum KernelBug
     NoRcuTableFree = 1 << 7,
     /// <summary>The single-table fallback frees without invalidating the TLB first (reverts 0ed1325967ab).</summary>
     TableFreeNoInvalidate = 1 << 8,
+    /// <summary>x86 skips lazy-TLB CPUs even when page tables were freed (they may still walk them speculatively).</summary>
+    X86LazySkipFreedTables = 1 << 9,
 }

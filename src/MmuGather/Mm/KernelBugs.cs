@@ -14,6 +14,7 @@ public static class KernelBugs
         ("early-rmap", KernelBug.EarlyRmap),
         ("no-rcu-table-free", KernelBug.NoRcuTableFree),
         ("table-free-no-invalidate", KernelBug.TableFreeNoInvalidate),
+        ("x86-lazy-skip-freed-tables", KernelBug.X86LazySkipFreedTables),
     ];
 
     public static IReadOnlyList<string> Names { get; } = s_all.Select(b => b.Name).ToArray();

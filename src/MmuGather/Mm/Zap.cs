@@ -191,7 +191,7 @@ public sealed class Zap(Kernel kernel)
     private bool ZapPresentPte(Gather tlb, Vma vma, PtDesc pte, int index, ulong addr, ref bool forceFlush)
     {
         kernel.Machine.Charge(kernel.Machine.Costs.ZapPte);
-        ulong ptent = Pte.PtepGetAndClear(pte.Entries, index);
+        ulong ptent = kernel.Arch.PtepGetAndClear(vma.Mm, addr, 0, pte.Entries, index);
         int pfn = Pte.Pfn(ptent);
         kernel.Observer.LeafCleared(vma.Mm.Id, addr, 0, pfn);
         tlb.RemoveTlbEntry(addr, ptent);
@@ -206,7 +206,7 @@ public sealed class Zap(Kernel kernel)
         {
             // The dirty bit is only in the PTE: move it to the page before the PTE is gone.
             kernel.Machine.Memory.SetDirty(pfn);
-            if (!tlb.FullMm && !kernel.Has(KernelBug.EarlyRmap))
+            if (!tlb.FullMm && !kernel.Arch.NoGather && !kernel.Has(KernelBug.EarlyRmap))
             {
                 // tlb_delay_rmap: keep the page findable by the rmap until the flush is done.
                 delayRmap = true;
@@ -226,7 +226,7 @@ public sealed class Zap(Kernel kernel)
     private void ZapHugePmd(Gather tlb, Vma vma, PtDesc pmdTable, int index, ulong addr)
     {
         pmdTable.Ptl.Lock();
-        ulong orig = Pte.PtepGetAndClear(pmdTable.Entries, index);
+        ulong orig = kernel.Arch.PtepGetAndClear(vma.Mm, addr, 1, pmdTable.Entries, index);
         int pfn = Pte.Pfn(orig);
         kernel.Observer.LeafCleared(vma.Mm.Id, addr, 1, pfn);
         tlb.RemovePmdTlbEntry(addr);

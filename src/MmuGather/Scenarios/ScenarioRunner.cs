@@ -30,9 +30,6 @@ public static class ScenarioRunner
             MaxPoints = r.MaxPoints,
         }, r.Pool);
 
-        // Simulation builds the kernel without the mode for now (its constructor does not pass
-        // SimulationOptions.GatherMode on yet): set it before anything runs.
-        sim.Kernel.GatherMode = sim.Options.GatherMode;
         foreach (ProcessSpec p in scenario.Processes)
         {
             SimProcess process = sim.AddProcess(p.Name);

@@ -55,7 +55,7 @@ public sealed class Simulation
             hub.Add(c);
         }
 
-        Kernel = new Kernel(Machine, Architectures.Factory(options.Arch), options.Bugs);
+        Kernel = new Kernel(Machine, Architectures.Factory(options.Arch), options.Bugs, options.GatherMode);
     }
 
     public SimulationOptions Options { get; }

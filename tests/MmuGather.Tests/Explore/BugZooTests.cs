@@ -21,6 +21,7 @@ public class BugZooTests
         ["nested-flush.yaml"] = "post-condition",
         ["no-rcu-table-free.yaml"] = "freed-table",
         ["table-free-no-invalidate.yaml"] = "flush-before-free",
+        ["x86-lazy-skip-freed-tables.yaml"] = "flush-before-free",
     };
 
     public static TheoryData<string> BugScenarios()

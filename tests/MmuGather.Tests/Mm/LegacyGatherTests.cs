@@ -14,8 +14,7 @@ public sealed class LegacyGatherTests
 {
     private static Kernel NewKernel(GatherMode mode)
     {
-        var sim = new Simulation(new SimulationOptions { Machine = new MachineOptions { MemoryBytes = 64UL << 20 } });
-        sim.Kernel.GatherMode = mode;
+        var sim = new Simulation(new SimulationOptions { Machine = new MachineOptions { MemoryBytes = 64UL << 20 }, GatherMode = mode });
         return sim.Kernel;
     }
 

@@ -104,7 +104,8 @@ public sealed class X86Mmu(Kernel kernel, bool invlpgb = false) : ArchMmu(kernel
         ulong targets = 0;
         for (int cpu = 0; cpu < Kernel.Machine.Cpus.Count; cpu++)
         {
-            if (cpu != self.Id && mm.InCpuMask(cpu) && (info.FreedTables || ShouldFlushTlb(cpu, mm)))
+            bool lazyMustDrop = info.FreedTables && !Kernel.Has(KernelBug.X86LazySkipFreedTables);
+            if (cpu != self.Id && mm.InCpuMask(cpu) && (lazyMustDrop || ShouldFlushTlb(cpu, mm)))
             {
                 targets |= 1UL << cpu;
             }
@@ -126,31 +127,16 @@ public sealed class X86Mmu(Kernel kernel, bool invlpgb = false) : ArchMmu(kernel
     /// <summary>INVLPGB + TLBSYNC: every CPU drops the range (walk caches too), nobody is interrupted.</summary>
     private void BroadcastFlush(MmStruct mm, FlushTlbInfo info)
     {
+        BroadcastInvalidate(mm, info.Start, info.End, info.StrideShift, walkCaches: true);
         var ctx = (X86Context)mm.ArchContext!;
         long mmGen = mm.TlbGen.Read();
-        bool all = info.End == FlushTlbInfo.FlushAll;
-        ulong pages = all ? 1 : (info.End - info.Start) >> info.StrideShift;
-        Kernel.Machine.Charge((long)pages * Kernel.Machine.Costs.InvalidatePage + Kernel.Machine.Costs.IpiLatency);
         foreach (Cpu cpu in Kernel.Machine.Cpus)
         {
-            if (all)
-            {
-                cpu.Tlb.InvalidateAsid(mm.Id);
-            }
-            else
-            {
-                cpu.Tlb.InvalidateRange(mm.Id, info.Start, info.End);
-            }
-
-            cpu.WalkCache.InvalidateAsid(mm.Id);
-            Kernel.Observer.TlbInvalidated(cpu.Id, mm.Id, info.Start, all ? ulong.MaxValue : info.End, walkCaches: true);
             if (Kernel.ActiveMm(cpu.Id) == mm)
             {
                 ctx.LocalTlbGen[cpu.Id] = mmGen;
             }
         }
-
-        Kernel.Counters.Add(Counter.BroadcastFlushes);
     }
 
     /// <summary>should_flush_tlb: lazy CPUs catch up at their next switch; others only if they run the mm.</summary>
@@ -204,29 +190,9 @@ public sealed class X86Mmu(Kernel kernel, bool invlpgb = false) : ArchMmu(kernel
     }
 
     /// <summary>INVLPG per stride; INVLPG also empties the walk caches of the current PCID (Intel SDM 4.10.4.1).</summary>
-    private void FlushLocalRange(Cpu cpu, MmStruct mm, FlushTlbInfo info)
-    {
-        ulong stride = 1UL << info.StrideShift;
-        int pages = 0;
-        for (ulong addr = info.Start; addr < info.End; addr += stride)
-        {
-            cpu.Tlb.InvalidatePage(mm.Id, addr);
-            pages++;
-            Kernel.Machine.Charge(Kernel.Machine.Costs.InvalidatePage);
-        }
-
-        cpu.WalkCache.InvalidateAsid(mm.Id);
-        Kernel.Counters.Add(Counter.LocalPageInvalidations, pages);
-        Kernel.Observer.TlbInvalidated(cpu.Id, mm.Id, info.Start, info.End, walkCaches: true);
-    }
+    private void FlushLocalRange(Cpu cpu, MmStruct mm, FlushTlbInfo info) =>
+        InvalidateRange(cpu, mm, info.Start, info.End, info.StrideShift, walkCaches: true);
 
     /// <summary>flush_tlb_local: CR3 reload, every entry and walk-cache entry of this PCID.</summary>
-    private void FlushLocalAll(Cpu cpu, MmStruct mm)
-    {
-        cpu.Tlb.InvalidateAsid(mm.Id);
-        cpu.WalkCache.InvalidateAsid(mm.Id);
-        Kernel.Machine.Charge(Kernel.Machine.Costs.FlushAll);
-        Kernel.Counters.Add(Counter.LocalFullFlushes);
-        Kernel.Observer.TlbInvalidated(cpu.Id, mm.Id, 0, ulong.MaxValue, walkCaches: true);
-    }
+    private void FlushLocalAll(Cpu cpu, MmStruct mm) => InvalidateAll(cpu, mm);
 }
