@@ -62,7 +62,9 @@ internal static class BugZoo
             Scenario fixedScenario = s with { Kernel = s.Kernel with { Bugs = [] } };
             foreach (string strategy in s_strategies)
             {
-                var o = new ExploreOptions { Runs = cleanRuns / s_strategies.Length, BaseSeed = 1, Strategy = strategy, Jobs = jobs };
+                // --clean-runs is the total over every scenario and strategy.
+                int each = Math.Max(1, cleanRuns / (files.Count * s_strategies.Length));
+                var o = new ExploreOptions { Runs = each, BaseSeed = 1, Strategy = strategy, Jobs = jobs };
                 ExploreSummary sum = Explorer.Explore(fixedScenario, o);
                 total += sum.RunsDone;
                 bad += sum.RunsWithViolations + sum.RunsFailed;

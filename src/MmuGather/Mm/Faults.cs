@@ -275,7 +275,7 @@ public sealed class Faults(Kernel kernel)
     private FaultResult DoFileFault(Vma vma, PtDesc pte, int index, ulong addr, bool write)
     {
         SimFile file = vma.File!;
-        long pgoff = vma.PgOff + (long)((addr - vma.Start) >> _g.PageShift);
+        long pgoff = PgOffOf(vma, addr);
         if (!file.TryGetPage(pgoff, out int cached))
         {
             cached = kernel.Machine.Memory.Alloc(AllocSite.UserPage, FrameKind.User);
@@ -299,6 +299,8 @@ public sealed class Faults(Kernel kernel)
         kernel.GetPage(cached);
         bool writable = write && vma.IsShared;
         ulong entry = Pte.MkYoung(Pte.PfnPte(cached, writable));
+        var folioLock = writable ? file.FolioLock(pgoff) : null;
+        folioLock?.Lock(); // do_shared_fault: page_mkwrite, as in DoWpPage
         if (writable)
         {
             entry = Pte.MkDirty(entry);
@@ -306,6 +308,7 @@ public sealed class Faults(Kernel kernel)
         }
 
         FaultResult r = InstallIfNone(vma, pte, index, addr, entry, cached);
+        folioLock?.Unlock();
         if (r != FaultResult.Ok)
         {
             kernel.PutPage(cached);
@@ -348,6 +351,10 @@ public sealed class Faults(Kernel kernel)
         ulong ptent = Pte.PtepGet(pte.Entries, index);
         if (vma.IsShared)
         {
+            // wp_page_shared: page_mkwrite locks the folio first, so writeback (which holds it
+            // from mkclean to clearing the dirty flag) cannot clean the page in between.
+            var folioLock = vma.File!.FolioLock(PgOffOf(vma, addr));
+            folioLock.Lock();
             pte.Ptl.Lock();
             ulong cur = Pte.PtepGet(pte.Entries, index);
             if (Pte.Present(cur))
@@ -357,6 +364,7 @@ public sealed class Faults(Kernel kernel)
             }
 
             pte.Ptl.Unlock();
+            folioLock.Unlock();
             return FaultResult.Ok;
         }
 
@@ -411,4 +419,6 @@ public sealed class Faults(Kernel kernel)
 
         return FaultResult.Ok;
     }
+
+    private long PgOffOf(Vma vma, ulong addr) => vma.PgOff + (long)((addr - vma.Start) >> _g.PageShift);
 }

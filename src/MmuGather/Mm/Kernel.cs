@@ -99,7 +99,7 @@ public sealed class Kernel
 
     public SimFile CreateFile(string name)
     {
-        var file = new SimFile(_nextFileId++, name, new RwSemaphore(Machine, $"i_mmap_rwsem({name})"));
+        var file = new SimFile(_nextFileId++, name, Machine);
         _files.Add(file);
         return file;
     }

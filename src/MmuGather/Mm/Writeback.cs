@@ -31,15 +31,24 @@ public sealed class Writeback(Kernel kernel)
                 continue;
             }
 
-            if (kernel.Machine.Memory.MapCount(pfn) > 0)
+            // folio_clear_dirty_for_io under the folio lock: a write fault waits for it, so no
+            // store can dirty the page between the mkclean and the clear and be lost.
+            var folioLock = file.FolioLock(pgoff);
+            folioLock.Lock();
+            if (kernel.Machine.Memory.IsDirty(pfn))
             {
-                MkClean(file, pgoff, pfn);
+                if (kernel.Machine.Memory.MapCount(pfn) > 0)
+                {
+                    MkClean(file, pgoff, pfn);
+                }
+
+                kernel.Machine.Memory.ClearDirty(pfn);
+                kernel.Observer.PageCleaned(pfn);
+                kernel.Counters.Add(Counter.WritebackPages);
+                written++;
             }
 
-            kernel.Machine.Memory.ClearDirty(pfn);
-            kernel.Observer.PageCleaned(pfn);
-            kernel.Counters.Add(Counter.WritebackPages);
-            written++;
+            folioLock.Unlock();
             kernel.CondResched();
         }
 
