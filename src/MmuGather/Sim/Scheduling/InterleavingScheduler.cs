@@ -328,6 +328,7 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
     /// </summary>
     private void Reschedule(SimThread? self)
     {
+        AssertInvariants();
         for (int actions = 0; ; actions++)
         {
             BuildChoices(self);
@@ -351,14 +352,20 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
             switch (c.Kind)
             {
                 case ChoiceKind.Deliver:
-                    Internal(() => _machine.DeliverPendingIpis(_machine.Cpus[c.Cpu]));
+                    _internal++;
+                    _machine.DeliverPendingIpis(_machine.Cpus[c.Cpu]);
+                    _internal--;
                     break;
                 case ChoiceKind.Place:
-                    Internal(() => Place(_threads[c.Thread], c.Cpu));
+                    _internal++;
+                    Place(_threads[c.Thread], c.Cpu);
+                    _internal--;
                     break;
                 case ChoiceKind.Preempt:
                     Preemptions++;
-                    Internal(() => LeaveCpu(self!));
+                    _internal++;
+                    LeaveCpu(self!);
+                    _internal--;
                     self!.State = SimThreadState.Ready;
                     break;
                 case ChoiceKind.Run:
@@ -544,16 +551,21 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
         }
     }
 
-    private void Internal(Action action)
+    /// <summary>Each CPU holds at most one thread, and the thread agrees; only threads on a CPU run or spin.</summary>
+    [System.Diagnostics.Conditional("DEBUG")]
+    private void AssertInvariants()
     {
-        _internal++;
-        try
+        for (int cpu = 0; cpu < _onCpu.Length; cpu++)
         {
-            action();
+            _machine.Diag.Assert(_onCpu[cpu] is not { } t || t.OnCpu == cpu, "CPU{0} holds a thread that believes it is elsewhere", cpu);
         }
-        finally
+
+        foreach (SimThread t in _threads)
         {
-            _internal--;
+            bool onCpu = t.State is SimThreadState.OnCpu or SimThreadState.Spinning;
+            _machine.Diag.Assert(onCpu == (t.OnCpu >= 0), "{0} is {1} but OnCpu is {2}", t.Name, t.State, t.OnCpu);
+            _machine.Diag.Assert(t.OnCpu < 0 || _onCpu[t.OnCpu] == t, "{0} is on CPU{1}, which does not hold it", t.Name, t.OnCpu);
+            _machine.Diag.Assert(t.State != SimThreadState.Sleeping || t.WaitReady is not null, "{0} sleeps on nothing", t.Name);
         }
     }
 
