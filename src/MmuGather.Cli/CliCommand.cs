@@ -20,4 +20,7 @@ public enum CliCommand
 
     /// <summary>Rerun one interleaving of a scenario file exactly, optionally writing a trace.</summary>
     Replay,
+
+    /// <summary>Run one scenario file on several architecture back-ends and print one table.</summary>
+    Compare,
 }

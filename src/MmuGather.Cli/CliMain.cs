@@ -39,6 +39,8 @@ public static class CliMain
                 return ExitCode.Clean;
             case CliCommand.Explore:
                 return ExploreCommand.Execute(invocation, stdout, progress);
+            case CliCommand.Compare:
+                return CompareCommand.Execute(invocation, stdout, progress);
             default:
                 return ScenarioCommand.Execute(invocation, stdout, progress);
         }

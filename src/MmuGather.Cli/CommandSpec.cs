@@ -44,8 +44,16 @@ public sealed record CommandSpec(string Name, CliCommand Command, bool TakesFile
         ["--seed", "--strategy", "--depth", "--pct-steps", "--trace", "--format", "--help"],
         [Strategies.Random, Strategies.Pct, Strategies.Turns, Strategies.Time]);
 
+    /// <summary><c>mmugather compare FILE [--arch A,B,...] [--strategy turns|time] [--seed S] [--format text|json]</c>.</summary>
+    public static CommandSpec Compare { get; } = new(
+        "compare",
+        CliCommand.Compare,
+        TakesFile: true,
+        ["--arch", "--strategy", "--seed", "--format", "--help"],
+        [Strategies.Turns, Strategies.Time]);
+
     /// <summary>Every command that runs a scenario, for lookup by name.</summary>
-    public static IReadOnlyList<CommandSpec> All { get; } = [Demo, Run, Explore, Replay];
+    public static IReadOnlyList<CommandSpec> All { get; } = [Demo, Run, Explore, Replay, Compare];
 
     /// <summary>The strategy used when <c>--strategy</c> is not given: the first one listed.</summary>
     public string DefaultStrategy => StrategyNames.Count > 0 ? StrategyNames[0] : Strategies.Turns;

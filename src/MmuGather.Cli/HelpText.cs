@@ -15,6 +15,8 @@ public static class HelpText
                                  [--depth D] [--stop-on-first] [--format text|json]
           mmugather replay FILE --seed S [--strategy S] [--depth D] [--pct-steps K]
                                 [--trace OUT.json] [--format text|json]
+          mmugather compare FILE [--arch A,B,...] [--strategy turns|time] [--seed S]
+                                 [--format text|json]
           mmugather help [COMMAND]
           mmugather --help | --version
 
@@ -26,6 +28,8 @@ public static class HelpText
                   checker fired, each with the command that replays it
           replay  rerun one interleaving of FILE exactly; --trace writes a timeline per
                   CPU for ui.perfetto.dev
+          compare run FILE on several architecture back-ends and print one table, a row
+                  per architecture: shootdowns, broadcasts, flushes, cycles, violations
           help    show this help, or the help of COMMAND
 
         exit codes:
@@ -130,6 +134,30 @@ public static class HelpText
 
         """;
 
+    /// <summary>Help for <c>compare</c>.</summary>
+    public const string Compare = """
+        usage: mmugather compare FILE [--arch A,B,...] [--strategy turns|time] [--seed S]
+                                      [--format text|json]
+
+        Runs the scenario in FILE once per architecture back-end, with machine.arch
+        replaced and everything else as written, the same seed and the same strategy, and
+        prints one table with a row per architecture: shootdown IPIs, broadcast
+        invalidations, calls of tlb_flush, local invalidations, pages freed and pages per
+        flush, every counter a back-end adds of its own (hash table, TSB, SBI...), virtual
+        cycles and violations. The figures are those of the scenario's steps, as 'run'
+        prints them under "counters". Exits 1 if any architecture had a violation.
+
+        options:
+          --arch A,B,...      the back-ends to run, in this order (default: every one
+                              registered; an unknown name is an error that lists them)
+          --strategy S        turns (default) or time (CPUs run side by side on their
+                              virtual clocks: the strategy for cycle figures)
+          --seed S            seed for every run (default: the scenario's 'seed', else 1)
+          --format text|json  report format (default: text)
+          --help, -h          show this help
+
+        """;
+
     /// <summary>The help text for <paramref name="topic"/> (null: the overview).</summary>
     public static string For(string? topic) => topic switch
     {
@@ -137,6 +165,7 @@ public static class HelpText
         "run" => Run,
         "explore" => Explore,
         "replay" => Replay,
+        "compare" => Compare,
         _ => General,
     };
 }

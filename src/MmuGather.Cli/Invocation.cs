@@ -35,6 +35,9 @@ public sealed record Invocation(CliCommand Command, string? HelpTopic, string? F
     /// <summary><c>--trace FILE</c> (replay): where to write the Perfetto trace.</summary>
     public string? TracePath { get; init; }
 
+    /// <summary><c>--arch A,B,...</c> (compare): the back-ends to run, in the order given; null for every registered one.</summary>
+    public IReadOnlyList<string>? Architectures { get; init; }
+
     /// <summary>Help for one command.</summary>
     public static Invocation HelpFor(string topic) => new(CliCommand.Help, topic, null, OutputFormat.Text, null);
 }

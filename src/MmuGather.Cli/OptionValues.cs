@@ -22,6 +22,37 @@ public sealed class OptionValues(string command)
     public string Strategy(string value, IReadOnlyList<string> allowed) =>
         allowed.Contains(value) ? value : throw Invalid("--strategy", value, Alternatives(allowed));
 
+    /// <summary>
+    /// A comma-separated list of architecture back-ends (<c>x86,s390</c>), each one of
+    /// <paramref name="known"/> and named once, in the order given.
+    /// </summary>
+    public IReadOnlyList<string> Architectures(string value, IReadOnlyCollection<string> known)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(known);
+        string[] names = value.Split(',');
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string name in names)
+        {
+            if (name.Length == 0)
+            {
+                throw Invalid("--arch", value, $"a comma-separated list of architectures: {string.Join(", ", known)}");
+            }
+
+            if (!known.Contains(name))
+            {
+                throw Usage($"unknown architecture '{name}' in '--arch' (known: {string.Join(", ", known)})");
+            }
+
+            if (!seen.Add(name))
+            {
+                throw Usage($"architecture '{name}' is listed twice in '--arch'");
+            }
+        }
+
+        return names;
+    }
+
     /// <summary>A decimal integer in [<paramref name="min"/>, <paramref name="max"/>].</summary>
     public long Integer(string name, string value, long min, long max)
     {

@@ -99,7 +99,8 @@ public static class ScenarioCommand
         _ => TextReportWriter.Render(report),
     };
 
-    private static string SeedOrigin(Scenario scenario, Invocation invocation) =>
+    /// <summary>Where the seed of a run comes from, as the reports say it: --seed, the scenario, or the default.</summary>
+    internal static string SeedOrigin(Scenario scenario, Invocation invocation) =>
         invocation.Seed is not null ? "--seed"
         : scenario.Seed is not null ? "from the scenario"
         : "default";

@@ -39,7 +39,9 @@ public sealed class PhysicalMemory
         }
 
         FrameCount = (int)frames;
-        _blockShift = geometry.BitsPerLevel;
+        // A huge folio is what one PMD entry maps (order 9 on x86-64, 8 on s390); a table frame
+        // holds the widest level's entries (s390's PTE tables use 256 of its 2048).
+        _blockShift = geometry.HugeOrder;
         _entriesPerTable = geometry.EntriesPerTable;
         Failures = failures;
         _observer = observer;

@@ -56,16 +56,22 @@ public abstract class ArchMmu
 
     /// <summary>
     /// MMU_GATHER_NO_GATHER: the architecture invalidates every CPU's TLB synchronously when a
-    /// PTE is cleared (<see cref="PtepGetAndClear"/>), so there is nothing to batch: pages are
-    /// freed at once and dirty shared pages need no delayed rmap. Useful if your hardware
-    /// has an instruction that clears and invalidates in one (s390's IPTE / IDTE).
+    /// PTE is cleared, so there is nothing to batch: pages are freed at once and dirty shared
+    /// pages need no delayed rmap. Useful if your hardware has an instruction that clears and
+    /// invalidates in one (s390's IPTE / IDTE). The invalidation goes in
+    /// <see cref="RemoveTlbEntry"/> and <see cref="RemovePmdTlbEntry"/>: they run right after
+    /// the clear, under the same lock with no scheduling point in between, once the unhook has
+    /// been published to the observers, and before the page can be freed.
     /// </summary>
     public virtual bool NoGather => false;
 
     /// <summary>
     /// ptep_get_and_clear (and the huge-PMD form, <paramref name="level"/> 1): clear the entry
     /// and return its old value. The generic version only clears; the gather invalidates
-    /// later. Useful if your architecture must invalidate at the clear itself (s390).
+    /// later. Useful if your architecture changes an entry in a way of its own. An
+    /// invalidation that belongs to the clear (s390's IPTE) goes in the per-entry hooks that
+    /// follow it (<see cref="NoGather"/>): this hook runs before the unhook is published, so
+    /// an invalidation reported from here would precede the debt it pays.
     /// </summary>
     public virtual ulong PtepGetAndClear(MmStruct mm, ulong address, int level, ulong[] table, int index) =>
         Pte.PtepGetAndClear(table, index);
@@ -89,6 +95,28 @@ public abstract class ArchMmu
     /// invalidation (powerpc hash) while the PTE lock is held.
     /// </summary>
     public virtual void RemoveTlbEntry(Gather tlb, ulong address, ulong oldPte)
+    {
+    }
+
+    // ---- added with the s390 back-end (per-entry invalidation of huge PMDs, table frees in mm->context) ----
+
+    /// <summary>
+    /// __tlb_remove_pmd_tlb_entry: called for each huge PMD the gather unhooks, right after the
+    /// clear, with the lock still held. Useful if your architecture must act per entry at the
+    /// PMD level too (s390 invalidates the segment entry with IDTE there).
+    /// </summary>
+    public virtual void RemovePmdTlbEntry(Gather tlb, ulong address)
+    {
+    }
+
+    /// <summary>
+    /// The architecture's part of pte_free_tlb / pmd_free_tlb / pud_free_tlb / p4d_free_tlb:
+    /// a page-table page covering <paramref name="address"/> was unhooked and handed to the
+    /// gather. Useful if your architecture must remember it outside the gather (s390 sets
+    /// mm->context.flush_mm, so that its tlb_flush purges the cached table entries before
+    /// the table is freed).
+    /// </summary>
+    public virtual void FreeTableTlb(Gather tlb, PtDesc table, ulong address)
     {
     }
 
@@ -153,7 +181,7 @@ public abstract class ArchMmu
         long ops = 0;
         for (ulong addr = start; addr < end; addr += stride)
         {
-            cpu.Tlb.InvalidateRange(mm.Id, addr, addr + stride);
+            InvalidateStride(cpu, mm, addr, strideShift);
             ops++;
         }
 
@@ -166,6 +194,23 @@ public abstract class ArchMmu
         Kernel.Counters.Add(Counter.LocalPageInvalidations, ops);
         Kernel.Observer.TlbInvalidated(cpu.Id, mm.Id, start, end, walkCaches);
         return ops;
+    }
+
+    /// <summary>
+    /// One operation of a range invalidation: every entry of mm overlapping the stride at
+    /// <paramref name="addr"/>. For one aligned base page that is exactly the entries that
+    /// map <paramref name="addr"/>, which the TLB finds through one set instead of a scan
+    /// (added with s390, which invalidates every page it unmaps one by one).
+    /// </summary>
+    private void InvalidateStride(Cpu cpu, MmStruct mm, ulong addr, int strideShift)
+    {
+        if (strideShift == Kernel.Geometry.PageShift && (addr & ~Kernel.Geometry.PageMask) == 0)
+        {
+            cpu.Tlb.InvalidatePage(mm.Id, addr);
+            return;
+        }
+
+        cpu.Tlb.InvalidateRange(mm.Id, addr, addr + (1UL << strideShift));
     }
 
     /// <summary>Invalidates everything of mm on <paramref name="cpu"/>, walk cache included (CR3 reload, TLBI ASIDE1).</summary>
@@ -201,7 +246,7 @@ public abstract class ArchMmu
             ops = 0;
             for (ulong addr = start; addr < end; addr += 1UL << strideShift)
             {
-                cpu.Tlb.InvalidateRange(mm.Id, addr, addr + (1UL << strideShift));
+                InvalidateStride(cpu, mm, addr, strideShift);
                 ops++;
             }
 

@@ -173,8 +173,12 @@ public sealed class Gather
         _kernel.Arch.RemoveTlbEntry(this, address, oldPte);
     }
 
-    /// <summary>tlb_remove_pmd_tlb_entry: a huge PMD for address was cleared.</summary>
-    public void RemovePmdTlbEntry(ulong address) => FlushLevelRange(1, address, _kernel.Geometry.EntrySpan(1));
+    /// <summary>tlb_remove_pmd_tlb_entry: a huge PMD for address was cleared; widen the range and call the arch hook.</summary>
+    public void RemovePmdTlbEntry(ulong address)
+    {
+        FlushLevelRange(1, address, _kernel.Geometry.EntrySpan(1));
+        _kernel.Arch.RemovePmdTlbEntry(this, address); // added with s390: its IDTE goes here
+    }
 
     /// <summary>
     /// Drops the last page from the range (only the <see cref="KernelBug.FullBatchRange"/>
@@ -357,6 +361,7 @@ public sealed class Gather
         // The walk caches hold pointers at the level above the table: record that level.
         FlushLevelRange(table.Level + 1, address, _kernel.Geometry.PageSize);
         FreedTables = true;
+        _kernel.Arch.FreeTableTlb(this, table, address); // added with s390: it sets flush_mm here
         RemoveTable(table);
     }
 

@@ -34,7 +34,9 @@ public sealed class Simulation
         Diag = new Diagnostics { Seed = options.Seed };
         var hub = new ObserverHub();
         Hub = hub;
-        Machine = new SimMachine(options.Machine, options.Failures, hub, Diag, SequentialScheduler.Instance);
+        // The back-end may need its own page-table shape (s390's 256-entry page tables).
+        MachineOptions machine = options.Machine with { Geometry = Architectures.GeometryOf(options.Arch, options.Machine.Geometry) };
+        Machine = new SimMachine(machine, options.Failures, hub, Diag, SequentialScheduler.Instance);
         _scheduler = new InterleavingScheduler(Machine, Strategies.Create(options), options.MaxPoints, options.Preemption, pool);
         Machine.Scheduler = _scheduler;
         Shadow = new TranslationShadow(options.Machine.Cpus, Machine.Memory.FrameCount, Machine.Geometry);

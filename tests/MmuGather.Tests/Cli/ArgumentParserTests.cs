@@ -61,7 +61,7 @@ public sealed class ArgumentParserTests
     [InlineData("run", "a.yaml", "--format=")]
     [InlineData("demo", "extra")]
     [InlineData("help", "run", "demo")]
-    [InlineData("help", "compare")]
+    [InlineData("help", "bisect")]
     [InlineData("--version", "now")]
     public void MistakesAreUsageErrors(params string[] args)
     {

@@ -74,7 +74,7 @@ public sealed class BadInputTests : IDisposable
     [InlineData("error: unknown option '--frobnicate' for 'run'", "run", "x.yaml", "--frobnicate")]
     [InlineData("error: unknown option '--seed' for 'demo'", "demo", "--seed", "1")]
     [InlineData("error: unknown option '--bogus'", "--bogus")]
-    [InlineData("error: unknown command 'compare'", "compare")]
+    [InlineData("error: unknown command 'bisect'", "bisect")]
     [InlineData("error: no command given")]
     [InlineData("error: 'run' needs a scenario FILE", "run")]
     [InlineData("error: option '--format' needs a value", "run", "x.yaml", "--format")]

@@ -1,0 +1,55 @@
+using MmuGather.Machine;
+using MmuGather.Scenarios;
+using MmuGather.Sim;
+
+namespace MmuGather.Cli;
+
+/// <summary>
+/// <c>compare</c>: runs one scenario once per architecture back-end (its <c>machine.arch</c>
+/// replaced, everything else as written), with the same seed and strategy, and prints one
+/// table with a row per back-end. Exits 1 when any row had a violation.
+/// </summary>
+public static class CompareCommand
+{
+    /// <summary>Runs the comparison <paramref name="invocation"/> asks for (default: every registered back-end, turns).</summary>
+    public static int Execute(Invocation invocation, TextWriter stdout, TextWriter? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(invocation);
+        ArgumentNullException.ThrowIfNull(stdout);
+        Scenario scenario = ScenarioParser.ParseFile(invocation.File ?? throw new ArgumentException("compare needs a file", nameof(invocation)));
+        RunSettings settings = RunSettingsResolver.For(invocation, scenario, Strategies.Turns);
+        IReadOnlyList<string> archs = invocation.Architectures ?? [.. Architectures.Names];
+        var rows = new List<CompareRow>(archs.Count);
+        for (int i = 0; i < archs.Count; i++)
+        {
+            var line = progress is null ? null : new CompareProgress(progress, archs[i], i, archs.Count);
+            rows.Add(new CompareRow(archs[i], RunOn(scenario, archs[i], invocation.Seed, settings, line)));
+        }
+
+        ulong seed = invocation.Seed ?? scenario.Seed ?? ScenarioRunner.DefaultSeed;
+        var report = new CompareReport(scenario.Name, scenario.SourcePath, seed, ScenarioCommand.SeedOrigin(scenario, invocation), settings, rows);
+        stdout.Write(invocation.Format == OutputFormat.Json ? CompareJsonWriter.Render(report) : CompareTextWriter.Render(report));
+        stdout.Flush();
+        return report.AnyViolation ? ExitCode.Violation : ExitCode.Clean;
+    }
+
+    /// <summary>One row: the scenario with <paramref name="arch"/> as its machine's back-end. A broken invariant names the back-end.</summary>
+    private static RunResult RunOn(Scenario scenario, string arch, ulong? seed, RunSettings settings, CompareProgress? progress)
+    {
+        Scenario onArch = scenario with { Machine = scenario.Machine with { Arch = arch } };
+        Simulation sim = ScenarioRunner.Build(onArch, seed, settings);
+        sim.Progress = progress is null ? null : progress.Report;
+        try
+        {
+            return sim.Run();
+        }
+        catch (InvariantException e)
+        {
+            throw new InvariantException(e.Seed, $"arch {arch}, {e.Step}", e.Relationship);
+        }
+        finally
+        {
+            progress?.Clear();
+        }
+    }
+}
