@@ -30,10 +30,11 @@ namespace MmuGather.Arch.S390;
 /// the IPTE runs in the per-entry hook right after the clear, not inside the clear, so the
 /// observers see the unhook before the invalidation; a lazily invalidated PTE is purged from
 /// the local TLB at once (Linux leaves it until the flush_mm purge; the model's
-/// flush-before-free rule does not accept a freed page still reachable from that TLB), and so
-/// are the PTEs of an exiting mm (ptep_get_and_clear_full skips the IPTE there); page tables
-/// are 256 entries in a page of their own (d08d4e7cd6bf ended the sharing of a page by two
-/// 2 KiB tables), upper tables 2048 entries in one frame (16 KiB, four pages, in Linux).</para>
+/// flush-before-free rule does not accept a freed page still reachable from that TLB); an
+/// exiting mm's PTEs get their IPTE like any other (ptep_get_and_clear_full skips it for
+/// fullmm, which no hook here can see at the clear). Page tables are 256 entries in a page
+/// of their own, as since d08d4e7cd6bf (before it two 2 KiB tables shared a page); upper
+/// tables 2048 entries in one frame (16 KiB, four pages, in Linux).</para>
 /// </summary>
 public sealed class S390Mmu(Kernel kernel) : ArchMmu(kernel)
 {
