@@ -3,11 +3,12 @@ using MmuGather.Sim;
 namespace MmuGather.Cli;
 
 /// <summary>
-/// Which columns the <c>compare</c> table has, and in what order: a fixed set that every
-/// back-end fills (who invalidates, how often, at what cost), then every other counter some
-/// back-end made non-zero that is not part of the generic workload (a hash-table or TSB
-/// invalidation count, SBI calls, ...), so a new back-end's counters show up without a change
-/// here; then virtual cycles and violations.
+/// Which columns the <c>compare</c> table has. Invariant: it starts with <see cref="Leading"/>
+/// (who invalidates, how often, at what cost: figures every back-end fills) and ends with
+/// <see cref="Trailing"/> (virtual cycles, violations); in between comes every other counter
+/// that some row made non-zero and that is not part of the generic workload
+/// (<see cref="Background"/>), by name, so a new back-end's counters (a hash-table or TSB
+/// invalidation count, SBI calls, ...) show up without a change here.
 /// </summary>
 public static class CompareColumns
 {

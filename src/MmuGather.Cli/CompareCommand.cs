@@ -5,9 +5,9 @@ using MmuGather.Sim;
 namespace MmuGather.Cli;
 
 /// <summary>
-/// <c>compare</c>: runs one scenario once per architecture back-end (its <c>machine.arch</c>
-/// replaced, everything else as written), with the same seed and strategy, and prints one
-/// table with a row per back-end. Exits 1 when any row had a violation.
+/// <c>compare</c>: runs one scenario once per architecture back-end and prints one table with
+/// a row per back-end. Invariant: the rows differ only in <c>machine.arch</c>; the scenario
+/// text, the seed and the strategy are the same for all. Exits 1 when any row had a violation.
 /// </summary>
 public static class CompareCommand
 {
