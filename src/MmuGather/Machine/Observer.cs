@@ -28,6 +28,14 @@ public abstract class Observer
     /// </summary>
     public virtual void TlbInvalidated(int cpu, int asid, ulong start, ulong end, bool walkCaches) { }
 
+    /// <summary>
+    /// The address space tagged <paramref name="asid"/> is torn down and its tag will not be
+    /// loaded again before a rollover flushes every TLB, so leaf entries left under it are
+    /// unreachable: a fullmm gather skipped its flush (arm64's exit, ASIDs are not reused
+    /// until rollover). Walk caches are not covered: freed tables are still invalidated.
+    /// </summary>
+    public virtual void AsidRetired(int asid) { }
+
     /// <summary>A user load or store went through a TLB entry filled when the frame had <paramref name="generation"/>.</summary>
     public virtual void UserAccess(int cpu, int asid, ulong va, int pfn, uint generation, bool write) { }
 

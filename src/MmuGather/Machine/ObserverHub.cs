@@ -16,6 +16,7 @@ public sealed class ObserverHub : Observer
     private Observer[] _tlbFilled = [];
     private Observer[] _tlbDropped = [];
     private Observer[] _tlbInvalidated = [];
+    private Observer[] _asidRetired = [];
     private Observer[] _userAccess = [];
     private Observer[] _tableRead = [];
     private Observer[] _ipiSent = [];
@@ -43,6 +44,7 @@ public sealed class ObserverHub : Observer
         _tlbFilled = With(nameof(TlbFilled));
         _tlbDropped = With(nameof(TlbDropped));
         _tlbInvalidated = With(nameof(TlbInvalidated));
+        _asidRetired = With(nameof(AsidRetired));
         _userAccess = With(nameof(UserAccess));
         _tableRead = With(nameof(TableRead));
         _ipiSent = With(nameof(IpiSent));
@@ -105,6 +107,14 @@ public sealed class ObserverHub : Observer
         foreach (Observer o in _tlbInvalidated)
         {
             o.TlbInvalidated(cpu, asid, start, end, walkCaches);
+        }
+    }
+
+    public override void AsidRetired(int asid)
+    {
+        foreach (Observer o in _asidRetired)
+        {
+            o.AsidRetired(asid);
         }
     }
 

@@ -262,4 +262,44 @@ public abstract class ArchMmu
         Kernel.Counters.Add(Counter.BroadcastFlushes);
         Kernel.Counters.Add(Counter.BroadcastInvalidations, ops);
     }
+
+    // ---- added with the arm64 back-end (range TLBI, ASIDs retired at exit) ----
+
+    /// <summary>
+    /// A broadcast of <paramref name="ops"/> range instructions that together cover
+    /// [start, end) (arm64's FEAT_TLBIRANGE TLBI RVAE1IS: one instruction for up to 2^21
+    /// pages): every CPU drops the range in one pass, the issuer pays each instruction and
+    /// the completion barrier. Useful if your architecture invalidates a range per
+    /// instruction rather than a page.
+    /// </summary>
+    protected void BroadcastRangeInvalidate(MmStruct mm, ulong start, ulong end, long ops, bool walkCaches)
+    {
+        foreach (Cpu cpu in Kernel.Machine.Cpus)
+        {
+            cpu.Tlb.InvalidateRange(mm.Id, start, end);
+            if (walkCaches)
+            {
+                cpu.WalkCache.InvalidateAsid(mm.Id);
+            }
+
+            Kernel.Observer.TlbInvalidated(cpu.Id, mm.Id, start, end, walkCaches);
+        }
+
+        Kernel.Machine.Charge((ops * Kernel.Machine.Costs.InvalidatePage) + Kernel.Machine.Costs.IpiLatency);
+        Kernel.Counters.Add(Counter.BroadcastFlushes);
+        Kernel.Counters.Add(Counter.BroadcastInvalidations, ops);
+    }
+
+    /// <summary>
+    /// A fullmm flush that is skipped: the mm is going away and its tag is never loaded again
+    /// before a rollover invalidates every TLB (arm64's ASID allocator), so the leaf entries
+    /// left under it are unreachable. Only valid when no page table was freed: walk caches
+    /// may still be walked speculatively. Useful if your architecture's tags outlive the mm
+    /// without being reused.
+    /// </summary>
+    protected void RetireAsid(MmStruct mm)
+    {
+        Kernel.Counters.Add(Counter.FullMmFlushesSkipped);
+        Kernel.Observer.AsidRetired(mm.Id);
+    }
 }

@@ -40,4 +40,19 @@ public enum Counter
     WritebackPages,
     /// <summary>PTEs write-protected and cleaned by folio_mkclean.</summary>
     MkCleanPtes,
+
+    // ---- arm64, powerpc radix, RISC-V back-ends (Arch/Arm64, Arch/PowerPcRadix, Arch/RiscV) ----
+
+    /// <summary>Leaf-only broadcast flushes (arm64 TLBI VALE1IS: the walk caches are left alone).</summary>
+    LastLevelFlushes,
+    /// <summary>arm64 range flushes that carried a TTL level hint (exactly one level cleared, no table freed).</summary>
+    TlbiLevelHints,
+    /// <summary>fullmm flushes skipped because the ASID is never reused before a rollover (arm64 exit without freed tables).</summary>
+    FullMmFlushesSkipped,
+    /// <summary>powerpc radix page-walk-cache flushes (RIC=1 with a range, RIC=2 for a whole PID).</summary>
+    PageWalkCacheFlushes,
+    /// <summary>RISC-V SBI remote fence calls (sbi_remote_sfence_vma_asid).</summary>
+    SbiRemoteFences,
+    /// <summary>Remote harts the SBI firmware interrupted (in M-mode) to fence for those calls.</summary>
+    SbiRemoteHarts,
 }

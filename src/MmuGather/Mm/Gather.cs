@@ -547,9 +547,18 @@ public sealed class Gather
         if (pending > 1 && !_kernel.Has(KernelBug.NestedFlush))
         {
             _kernel.Counters.Add(Counter.NestedGatherFlushes);
-            FullMm = true;
-            ResetRange();
-            FreedTables = true;
+            if (_kernel.Has(KernelBug.NestedFlushResetsFreedTables))
+            {
+                // Bug switch (arm64 zoo): before 7a30df49f63a the range was reset, freed_tables
+                // and the cleared levels with it, and widened back to a plain page range.
+                (FreedTables, ClearedLevels, Start, End) = (false, 1, End == 0 ? 0 : Start, End == 0 ? _kernel.Geometry.TaskSize : End);
+            }
+            else
+            {
+                FullMm = true;
+                ResetRange();
+                FreedTables = true;
+            }
         }
 
         FlushMmu();

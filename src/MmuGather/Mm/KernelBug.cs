@@ -29,4 +29,9 @@ public enum KernelBug
     TableFreeNoInvalidate = 1 << 8,
     /// <summary>x86 skips lazy-TLB CPUs even when page tables were freed (they may still walk them speculatively).</summary>
     X86LazySkipFreedTables = 1 << 9,
+    /// <summary>
+    /// The nested-gather flush resets the range, freed_tables included, so arm64 goes leaf-only
+    /// and walk caches keep pointers to freed tables (reverts 7a30df49f63a; arm64 scenario).
+    /// </summary>
+    NestedFlushResetsFreedTables = 1 << 10,
 }

@@ -15,6 +15,7 @@ public static class KernelBugs
         ("no-rcu-table-free", KernelBug.NoRcuTableFree),
         ("table-free-no-invalidate", KernelBug.TableFreeNoInvalidate),
         ("x86-lazy-skip-freed-tables", KernelBug.X86LazySkipFreedTables),
+        ("nested-flush-resets-freed-tables", KernelBug.NestedFlushResetsFreedTables),
     ];
 
     public static IReadOnlyList<string> Names { get; } = s_all.Select(b => b.Name).ToArray();

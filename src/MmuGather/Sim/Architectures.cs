@@ -11,6 +11,10 @@ public static class Architectures
     {
         ["x86"] = k => new X86Mmu(k),
         ["x86-invlpgb"] = k => new X86Mmu(k, invlpgb: true),
+        ["arm64"] = k => new Arch.Arm64.Arm64Mmu(k),
+        ["arm64-tlbirange"] = k => new Arch.Arm64.Arm64Mmu(k, rangeTlbi: true),
+        ["ppc-radix"] = k => new Arch.PowerPcRadix.PowerPcRadixMmu(k),
+        ["riscv"] = k => new Arch.RiscV.RiscVMmu(k),
         ["s390"] = k => new Arch.S390.S390Mmu(k),
     };
 

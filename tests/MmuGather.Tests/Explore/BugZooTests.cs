@@ -15,6 +15,7 @@ public class BugZooTests
     /// <summary>The checker each bug must trip (a scenario without an entry here fails the test).</summary>
     private static readonly Dictionary<string, string> s_expectedChecker = new(StringComparer.Ordinal)
     {
+        ["arm64-nested-flush-freed-tables.yaml"] = "flush-before-free",
         ["early-rmap.yaml"] = "lost-write",
         ["free-before-flush.yaml"] = "flush-before-free",
         ["full-batch-range.yaml"] = "flush-before-free",

@@ -183,6 +183,20 @@ public sealed class TranslationShadow : Observer
     public override void TlbInvalidated(int cpu, int asid, ulong start, ulong end, bool walkCaches) =>
         DropDebts(cpu, asid, start, end, leaves: true, tables: walkCaches);
 
+    /// <summary>
+    /// A retired tag is never loaded again before a rollover flushes every TLB, so no CPU can
+    /// use a leaf entry left under it: its leaf debts are void everywhere. Table debts stay: a
+    /// CPU that keeps the tables loaded may still walk them speculatively. Were a retired tag
+    /// used after all, the stale-TLB checker would still see the access.
+    /// </summary>
+    public override void AsidRetired(int asid)
+    {
+        for (int cpu = 0; cpu < _debts.Length; cpu++)
+        {
+            DropDebts(cpu, asid, 0, ulong.MaxValue, leaves: true, tables: false);
+        }
+    }
+
     private void AddDebts(int asid, ulong start, ulong end, int pfn, bool table, long installedSeq)
     {
         for (int cpu = 0; cpu < _debts.Length; cpu++)
