@@ -79,4 +79,33 @@ public abstract class Observer
 
     /// <summary>Code that may sleep ran; it is a bug if the CPU is atomic (spinlock held, irqs off).</summary>
     public virtual void MightSleep(int cpu, int preemptCount, bool irqsDisabled, string where) { }
+
+    // ---- added with powerpc hash and sparc64: translation caches the MMU refills from ----
+
+    /// <summary>
+    /// From now on the MMU fills TLBs only from a translation cache the kernel keeps (powerpc's
+    /// hashed page table, sparc64's TSB), never from the page tables: a CPU can hold a
+    /// translation only if that cache held it (<see cref="CachedTranslationInserted"/>).
+    /// Raised once, by the back-end, before anything runs.
+    /// </summary>
+    public virtual void TranslationCacheAttached() { }
+
+    /// <summary>
+    /// The translation cache now maps the base page at <paramref name="va"/> of asid to
+    /// <paramref name="pfn"/> (the folio's head for a huge mapping); every CPU running the mm
+    /// may load it. <paramref name="writable"/>: a store may use it.
+    /// </summary>
+    public virtual void CachedTranslationInserted(int asid, ulong va, int pfn, bool writable) { }
+
+    /// <summary>
+    /// The cache entry for <paramref name="va"/> of asid to <paramref name="pfn"/> is gone (flushed
+    /// or evicted); copies CPUs loaded from it stay in their TLBs until invalidated.
+    /// </summary>
+    public virtual void CachedTranslationRemoved(int asid, ulong va, int pfn) { }
+
+    /// <summary>
+    /// The PTE lock of the PTE table at <paramref name="tablePfn"/>, which maps <paramref name="va"/>
+    /// of asid, is being released: nothing done under it can still be pending after this.
+    /// </summary>
+    public virtual void PteLockReleased(int asid, ulong va, int tablePfn) { }
 }

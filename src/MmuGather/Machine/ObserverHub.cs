@@ -32,6 +32,10 @@ public sealed class ObserverHub : Observer
     private Observer[] _operationReturned = [];
     private Observer[] _pageCleaned = [];
     private Observer[] _mightSleep = [];
+    private Observer[] _translationCacheAttached = []; // added with powerpc hash and sparc64
+    private Observer[] _cachedTranslationInserted = [];
+    private Observer[] _cachedTranslationRemoved = [];
+    private Observer[] _pteLockReleased = [];
 
     public IReadOnlyList<Observer> Observers => _all;
 
@@ -60,6 +64,10 @@ public sealed class ObserverHub : Observer
         _operationReturned = With(nameof(OperationReturned));
         _pageCleaned = With(nameof(PageCleaned));
         _mightSleep = With(nameof(MightSleep));
+        _translationCacheAttached = With(nameof(TranslationCacheAttached));
+        _cachedTranslationInserted = With(nameof(CachedTranslationInserted));
+        _cachedTranslationRemoved = With(nameof(CachedTranslationRemoved));
+        _pteLockReleased = With(nameof(PteLockReleased));
     }
 
     public override void FrameAllocated(int pfn, FrameKind kind, int order)
@@ -235,6 +243,40 @@ public sealed class ObserverHub : Observer
         foreach (Observer o in _mightSleep)
         {
             o.MightSleep(cpu, preemptCount, irqsDisabled, where);
+        }
+    }
+
+    // ---- added with powerpc hash and sparc64 ----
+
+    public override void TranslationCacheAttached()
+    {
+        foreach (Observer o in _translationCacheAttached)
+        {
+            o.TranslationCacheAttached();
+        }
+    }
+
+    public override void CachedTranslationInserted(int asid, ulong va, int pfn, bool writable)
+    {
+        foreach (Observer o in _cachedTranslationInserted)
+        {
+            o.CachedTranslationInserted(asid, va, pfn, writable);
+        }
+    }
+
+    public override void CachedTranslationRemoved(int asid, ulong va, int pfn)
+    {
+        foreach (Observer o in _cachedTranslationRemoved)
+        {
+            o.CachedTranslationRemoved(asid, va, pfn);
+        }
+    }
+
+    public override void PteLockReleased(int asid, ulong va, int tablePfn)
+    {
+        foreach (Observer o in _pteLockReleased)
+        {
+            o.PteLockReleased(asid, va, tablePfn);
         }
     }
 

@@ -55,4 +55,19 @@ public enum Counter
     SbiRemoteFences,
     /// <summary>Remote harts the SBI firmware interrupted (in M-mode) to fence for those calls.</summary>
     SbiRemoteHarts,
+
+    // ---- powerpc hash and sparc64 back-ends (Arch/PowerPcHash, Arch/Sparc64, Arch/Common) ----
+
+    /// <summary>Per-CPU invalidation batches drained (ppc64_tlb_batch, sparc64 tlb_batch): full, at lazy-MMU exit, or by tlb_flush.</summary>
+    LazyMmuBatchFlushes,
+    /// <summary>HPTEs hash_page put in the hashed page table (powerpc hash).</summary>
+    HpteInserts,
+    /// <summary>HPTEs pushed out of a full group to make room (hpte_remove; no tlbie).</summary>
+    HpteEvictions,
+    /// <summary>HPTE invalidations issued for changed PTEs (flush_hash_page), each followed by a tlbie.</summary>
+    HpteInvalidations,
+    /// <summary>TSB entries loaded by the TSB-miss handler from the page tables (sparc64).</summary>
+    TsbFills,
+    /// <summary>TSB entry invalidations issued for changed PTEs (flush_tsb_user), before the TLB flush.</summary>
+    TsbInvalidations,
 }

@@ -34,4 +34,10 @@ public enum KernelBug
     /// and walk caches keep pointers to freed tables (reverts 7a30df49f63a; arm64 scenario).
     /// </summary>
     NestedFlushResetsFreedTables = 1 << 10,
+    /// <summary>
+    /// powerpc hash drains its per-CPU HPTE batch after the PTE lock is dropped instead of before
+    /// (the 2007 problem the "hook before PTE pages are unlocked" fixed): a fault in between
+    /// hashes a second HPTE for the page while the stale one still maps the old frame.
+    /// </summary>
+    PpcHashLateFlush = 1 << 11,
 }

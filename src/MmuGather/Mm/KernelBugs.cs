@@ -16,6 +16,7 @@ public static class KernelBugs
         ("table-free-no-invalidate", KernelBug.TableFreeNoInvalidate),
         ("x86-lazy-skip-freed-tables", KernelBug.X86LazySkipFreedTables),
         ("nested-flush-resets-freed-tables", KernelBug.NestedFlushResetsFreedTables),
+        ("ppc-hash-late-flush", KernelBug.PpcHashLateFlush),
     ];
 
     public static IReadOnlyList<string> Names { get; } = s_all.Select(b => b.Name).ToArray();

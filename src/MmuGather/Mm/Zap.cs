@@ -176,6 +176,7 @@ public sealed class Zap(Kernel kernel)
             tlb.FlushMmu();
         }
 
+        kernel.Observer.PteLockReleased(vma.Mm.Id, end - 1, pte.Pfn); // added with powerpc hash: for hash-after-unlock
         pte.Ptl.Unlock();
 
         // Free the batched pages outside the lock: freeing may reschedule.

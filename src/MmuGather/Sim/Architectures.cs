@@ -16,6 +16,8 @@ public static class Architectures
         ["ppc-radix"] = k => new Arch.PowerPcRadix.PowerPcRadixMmu(k),
         ["riscv"] = k => new Arch.RiscV.RiscVMmu(k),
         ["s390"] = k => new Arch.S390.S390Mmu(k),
+        ["ppc-hash"] = k => new Arch.PowerPcHash.PowerPcHashMmu(k),
+        ["sparc64"] = k => new Arch.Sparc64.Sparc64Mmu(k),
     };
 
     // Added with s390: back-ends whose page tables are not x86-64's shape. The machine (its

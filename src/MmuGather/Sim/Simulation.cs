@@ -50,6 +50,7 @@ public sealed class Simulation
             new FreedTableChecker(Machine.Memory, Diag),
             new LockDisciplineChecker(Diag),
             new LostWriteChecker(Machine.Memory, Shadow, Diag),
+            new HashAfterUnlockChecker(Machine.Memory, Machine.Geometry, Diag),
             _leak,
         ]);
         foreach (Checker c in _checkers)

@@ -26,7 +26,8 @@ public sealed class FlushBeforeFreeChecker(TranslationShadow shadow, Diagnostics
         if (shadow.Owed(pfn) > 0 && shadow.FindDebt(pfn, out int cpu, out ulong va))
         {
             string what = kind == FrameKind.PageTable ? "page-table page" : "page";
-            Report($"{what} pfn 0x{pfn:x} freed while CPU{cpu} may still translate 0x{va:x} through it (unhooked, not yet invalidated there)");
+            string who = cpu >= 0 ? $"CPU{cpu}" : "any CPU (through a translation-cache entry: HPTE, TSB)"; // cpu -1: added with powerpc hash and sparc64
+            Report($"{what} pfn 0x{pfn:x} freed while {who} may still translate 0x{va:x} through it (unhooked, not yet invalidated there)");
         }
     }
 }

@@ -43,8 +43,8 @@ public sealed class TranslationShadow : Observer
         }
     }
 
-    /// <summary>How many invalidations (CPU x address) the frame is still owed.</summary>
-    public int Owed(int pfn) => _owedByFrame.Get(pfn);
+    /// <summary>How many invalidations (CPU x address, or translation-cache entries) the frame is still owed.</summary>
+    public int Owed(int pfn) => _owedByFrame.Get(pfn) + CachedEntries(pfn);
 
     /// <summary>The first CPU still owing an invalidation of frame pfn, with the address.</summary>
     public bool FindDebt(int pfn, out int cpu, out ulong va)
@@ -61,9 +61,10 @@ public sealed class TranslationShadow : Observer
             }
         }
 
+        // Added with powerpc hash and sparc64: an entry of the translation cache, which no
+        // CPU in particular holds (cpu -1) and every CPU running the mm may load.
         cpu = -1;
-        va = 0;
-        return false;
+        return FindCachedEntry(pfn, out va);
     }
 
     /// <summary>Does <paramref name="cpu"/> still owe an invalidation of a translation to <paramref name="pfn"/>?</summary>
@@ -170,11 +171,21 @@ public sealed class TranslationShadow : Observer
     public override void LeafCleared(int asid, ulong va, int level, int pfn)
     {
         long installed = _installedAt.Count > 0 && _installedAt.Remove((asid, va), out long seq) ? seq : 0;
+        if (_fillsFromCache)
+        {
+            return; // added with powerpc hash and sparc64: only the cache's entries reach a TLB there
+        }
+
         AddDebts(asid, va, va + _geometry.EntrySpan(level), pfn, table: false, installed);
     }
 
     public override void TableUnhooked(int asid, ulong va, int level, int pfn)
     {
+        if (_fillsFromCache)
+        {
+            return; // added with powerpc hash and sparc64: no hardware walks the page tables there
+        }
+
         ulong span = _geometry.TableSpan(level);
         ulong start = va & ~(span - 1);
         AddDebts(asid, start, start + span, pfn, table: true, installedSeq: 0);
@@ -195,6 +206,8 @@ public sealed class TranslationShadow : Observer
         {
             DropDebts(cpu, asid, 0, ulong.MaxValue, leaves: true, tables: false);
         }
+
+        VoidCachedEntries(asid); // added with sparc64: the retired context's TSB dies with it
     }
 
     private void AddDebts(int asid, ulong start, ulong end, int pfn, bool table, long installedSeq)
@@ -236,6 +249,100 @@ public sealed class TranslationShadow : Observer
         }
 
         list.RemoveRange(kept, list.Count - kept);
+    }
+
+    // ---- added with powerpc hash and sparc64: TLBs filled only from a translation cache ----
+    //
+    // There the MMU never reads the page tables: a CPU holds a translation only if it loaded it
+    // from the cache (the hashed page table, the TSB), and every CPU running the mm may load
+    // any entry of it at any time. So a cleared PTE or an unhooked table creates no debt by
+    // itself (above); a frame is owed while a cache entry maps it, and once the entry is gone,
+    // each CPU that runs the mm may still hold a copy until it invalidates that page.
+
+    private readonly Dictionary<(int Asid, ulong Va, int Pfn), (int Count, long InstalledSeq)> _cached = [];
+    private readonly Dictionary<int, int> _cachedByFrame = [];
+    private bool _fillsFromCache;
+
+    public override void TranslationCacheAttached() => _fillsFromCache = true;
+
+    public override void CachedTranslationInserted(int asid, ulong va, int pfn, bool writable)
+    {
+        // When its PTE was installed, if during an operation of the mm (a huge PMD: its first page).
+        long installed = _installedAt.GetValueOrDefault((asid, va), _installedAt.GetValueOrDefault((asid, va & ~(_geometry.EntrySpan(1) - 1))));
+        (int count, long seq) = _cached.GetValueOrDefault((asid, va, pfn), (0, installed));
+        _cached[(asid, va, pfn)] = (count + 1, Math.Min(seq, installed));
+        _cachedByFrame[pfn] = _cachedByFrame.GetValueOrDefault(pfn) + 1;
+    }
+
+    public override void CachedTranslationRemoved(int asid, ulong va, int pfn)
+    {
+        if (!ForgetCachedEntry((asid, va, pfn), out long installed))
+        {
+            return; // voided with its retired tag
+        }
+
+        AddDebts(asid, va, va + _geometry.PageSize, pfn, table: false, installed);
+    }
+
+    private int CachedEntries(int pfn) => _cachedByFrame.Count == 0 ? 0 : _cachedByFrame.GetValueOrDefault(pfn);
+
+    private bool FindCachedEntry(int pfn, out ulong va)
+    {
+        foreach (var (asid, page, frame) in _cached.Keys)
+        {
+            if (frame == pfn)
+            {
+                va = page;
+                return true;
+            }
+        }
+
+        va = 0;
+        return false;
+    }
+
+    private bool ForgetCachedEntry((int Asid, ulong Va, int Pfn) key, out long installedSeq)
+    {
+        if (!_cached.TryGetValue(key, out var entry))
+        {
+            installedSeq = 0;
+            return false;
+        }
+
+        installedSeq = entry.InstalledSeq;
+        if (entry.Count == 1)
+        {
+            _cached.Remove(key);
+        }
+        else
+        {
+            _cached[key] = (entry.Count - 1, entry.InstalledSeq);
+        }
+
+        UncountFrame(key.Pfn, 1);
+        return true;
+    }
+
+    private void VoidCachedEntries(int asid)
+    {
+        foreach (var key in _cached.Keys.Where(k => k.Asid == asid).ToList())
+        {
+            _cached.Remove(key, out var entry);
+            UncountFrame(key.Pfn, entry.Count);
+        }
+    }
+
+    private void UncountFrame(int pfn, int entries)
+    {
+        int left = _cachedByFrame[pfn] - entries;
+        if (left == 0)
+        {
+            _cachedByFrame.Remove(pfn);
+        }
+        else
+        {
+            _cachedByFrame[pfn] = left;
+        }
     }
 
     /// <summary>A translation a CPU may still use; InstalledSeq is when it was installed if during an operation (else 0).</summary>
