@@ -4,34 +4,35 @@ using MmuGather.Mm;
 
 namespace MmuGather.Sim;
 
-/// <summary>The registry of back-ends: one line per architecture.</summary>
+/// <summary>
+/// The registry of back-ends: one line per architecture, naming its factory and, for
+/// hardware whose page tables are not x86-64's shape, its paging geometry (the machine's
+/// memory, TLBs and walk caches are built before the back-end, so the registry says it).
+/// docs/adding-an-architecture.md walks through adding one.
+/// </summary>
 public static class Architectures
 {
-    private static readonly Dictionary<string, Func<Kernel, ArchMmu>> s_factories = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, Registration> s_registry = new(StringComparer.Ordinal)
     {
-        ["x86"] = k => new X86Mmu(k),
-        ["x86-invlpgb"] = k => new X86Mmu(k, invlpgb: true),
-        ["arm64"] = k => new Arch.Arm64.Arm64Mmu(k),
-        ["arm64-tlbirange"] = k => new Arch.Arm64.Arm64Mmu(k, rangeTlbi: true),
-        ["ppc-radix"] = k => new Arch.PowerPcRadix.PowerPcRadixMmu(k),
-        ["riscv"] = k => new Arch.RiscV.RiscVMmu(k),
-        ["s390"] = k => new Arch.S390.S390Mmu(k),
-        ["ppc-hash"] = k => new Arch.PowerPcHash.PowerPcHashMmu(k),
-        ["sparc64"] = k => new Arch.Sparc64.Sparc64Mmu(k),
+        ["x86"] = new(k => new X86Mmu(k)),
+        ["x86-invlpgb"] = new(k => new X86Mmu(k, invlpgb: true)),
+        ["arm64"] = new(k => new Arch.Arm64.Arm64Mmu(k)),
+        ["arm64-tlbirange"] = new(k => new Arch.Arm64.Arm64Mmu(k, rangeTlbi: true)),
+        ["ppc-radix"] = new(k => new Arch.PowerPcRadix.PowerPcRadixMmu(k)),
+        ["riscv"] = new(k => new Arch.RiscV.RiscVMmu(k)),
+        ["s390"] = new(k => new Arch.S390.S390Mmu(k), Arch.S390.S390Mmu.PageTableGeometry),
+        ["ppc-hash"] = new(k => new Arch.PowerPcHash.PowerPcHashMmu(k)),
+        ["sparc64"] = new(k => new Arch.Sparc64.Sparc64Mmu(k)),
     };
 
-    // Added with s390: back-ends whose page tables are not x86-64's shape. The machine (its
-    // memory, TLBs and walk caches) is built before the back-end, so the registry says it.
-    private static readonly Dictionary<string, Geometry> s_geometries = new(StringComparer.Ordinal)
-    {
-        ["s390"] = Arch.S390.S390Mmu.PageTableGeometry,
-    };
-
-    public static IReadOnlyCollection<string> Names => s_factories.Keys;
+    public static IReadOnlyCollection<string> Names => s_registry.Keys;
 
     /// <summary>The paging geometry the machine of back-end <paramref name="name"/> needs, or <paramref name="fallback"/> when any will do.</summary>
-    public static Geometry GeometryOf(string name, Geometry fallback) => s_geometries.GetValueOrDefault(name, fallback);
+    public static Geometry GeometryOf(string name, Geometry fallback) =>
+        s_registry.TryGetValue(name, out Registration? r) && r.Geometry is { } g ? g : fallback;
 
     public static Func<Kernel, ArchMmu> Factory(string name) =>
-        s_factories.TryGetValue(name, out var f) ? f : throw new ArgumentException($"unknown architecture '{name}' (known: {string.Join(", ", s_factories.Keys)})");
+        s_registry.TryGetValue(name, out Registration? r) ? r.Factory : throw new ArgumentException($"unknown architecture '{name}' (known: {string.Join(", ", s_registry.Keys)})");
+
+    private sealed record Registration(Func<Kernel, ArchMmu> Factory, Geometry? Geometry = null);
 }
