@@ -240,7 +240,12 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
         Reschedule(self);
     }
 
-    public void SpinUntil(Func<bool> ready, string what)
+    public void SpinUntil(Func<bool> ready, string what) => Wait(ready, what, sleep: false);
+
+    public void SleepUntil(Func<bool> ready, string what) => Wait(ready, what, sleep: true);
+
+    /// <summary>Spinning keeps the CPU; sleeping leaves it (a context switch) until the condition holds.</summary>
+    private void Wait(Func<bool> ready, string what, bool sleep)
     {
         if (!_active || _internal > 0)
         {
@@ -254,32 +259,15 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
             return;
         }
 
-        self.State = SimThreadState.Spinning;
-        self.WaitReady = ready;
-        self.WaitingFor = what;
-        _point = SchedPoint.Sleep;
-        Reschedule(self);
-    }
-
-    public void SleepUntil(Func<bool> ready, string what)
-    {
-        if (!_active || _internal > 0)
+        if (sleep)
         {
-            Require(ready, what);
-            return;
+            _machine.Diag.Assert(_machine.Current.PreemptCount == 0, "{0} sleeps for {1} with preemption disabled", self.Name, what);
+            _internal++;
+            LeaveCpu(self);
+            _internal--;
         }
 
-        SimThread self = Self();
-        if (ready())
-        {
-            return;
-        }
-
-        _machine.Diag.Assert(_machine.Current.PreemptCount == 0, "{0} sleeps for {1} with preemption disabled", self.Name, what);
-        _internal++;
-        LeaveCpu(self);
-        _internal--;
-        self.State = SimThreadState.Sleeping;
+        self.State = sleep ? SimThreadState.Sleeping : SimThreadState.Spinning;
         self.WaitReady = ready;
         self.WaitingFor = what;
         _point = SchedPoint.Sleep;
