@@ -66,17 +66,6 @@ public abstract class ArchMmu
     public virtual bool NoGather => false;
 
     /// <summary>
-    /// ptep_get_and_clear (and the huge-PMD form, <paramref name="level"/> 1): clear the entry
-    /// and return its old value. The generic version only clears; the gather invalidates
-    /// later. Useful if your architecture changes an entry in a way of its own. An
-    /// invalidation that belongs to the clear (s390's IPTE) goes in the per-entry hooks that
-    /// follow it (<see cref="NoGather"/>): this hook runs before the unhook is published, so
-    /// an invalidation reported from here would precede the debt it pays.
-    /// </summary>
-    public virtual ulong PtepGetAndClear(MmStruct mm, ulong address, int level, ulong[] table, int index) =>
-        Pte.PtepGetAndClear(table, index);
-
-    /// <summary>
     /// The fault path's first stop (hash_page, the TSB miss handler): the MMU missed although
     /// the Linux page table may already hold the translation. Return true if the hardware's
     /// own structure was refilled from it and the access should simply be retried. Useful if

@@ -394,7 +394,7 @@ public sealed class Faults(Kernel kernel)
         if (same)
         {
             // ptep_clear_flush through the gather: unhook, invalidate, then install the copy.
-            ulong old = kernel.Arch.PtepGetAndClear(vma.Mm, addr, 0, pte.Entries, index);
+            ulong old = Pte.PtepGetAndClear(pte.Entries, index);
             int oldPfn = Pte.Pfn(old);
             kernel.Observer.LeafCleared(vma.Mm.Id, addr, 0, oldPfn);
             tlb.RemoveTlbEntry(addr, old);

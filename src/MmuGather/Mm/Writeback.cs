@@ -88,7 +88,7 @@ public sealed class Writeback(Kernel kernel)
         {
             // ptep_clear_flush: the entry must be gone from every TLB before it comes back
             // clean, or a CPU keeps storing through its cached dirty, writable copy.
-            ulong old = kernel.Arch.PtepGetAndClear(vma.Mm, addr, 0, pte.Entries, index);
+            ulong old = Pte.PtepGetAndClear(pte.Entries, index);
             kernel.Observer.LeafCleared(vma.Mm.Id, addr, 0, pfn);
             tlb.RemoveTlbEntry(addr, old);
             tlb.FlushMmuTlbOnly();

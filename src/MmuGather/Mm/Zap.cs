@@ -192,7 +192,7 @@ public sealed class Zap(Kernel kernel)
     private bool ZapPresentPte(Gather tlb, Vma vma, PtDesc pte, int index, ulong addr, ref bool forceFlush)
     {
         kernel.Machine.Charge(kernel.Machine.Costs.ZapPte);
-        ulong ptent = kernel.Arch.PtepGetAndClear(vma.Mm, addr, 0, pte.Entries, index);
+        ulong ptent = Pte.PtepGetAndClear(pte.Entries, index);
         int pfn = Pte.Pfn(ptent);
         kernel.Observer.LeafCleared(vma.Mm.Id, addr, 0, pfn);
         tlb.RemoveTlbEntry(addr, ptent);
@@ -227,7 +227,7 @@ public sealed class Zap(Kernel kernel)
     private void ZapHugePmd(Gather tlb, Vma vma, PtDesc pmdTable, int index, ulong addr)
     {
         pmdTable.Ptl.Lock();
-        ulong orig = kernel.Arch.PtepGetAndClear(vma.Mm, addr, 1, pmdTable.Entries, index);
+        ulong orig = Pte.PtepGetAndClear(pmdTable.Entries, index);
         int pfn = Pte.Pfn(orig);
         kernel.Observer.LeafCleared(vma.Mm.Id, addr, 1, pfn);
         tlb.RemovePmdTlbEntry(addr);
