@@ -98,6 +98,42 @@ public class SchedulerTests
     }
 
     [Fact]
+    public void AThreadSleepsOnTheMmapLockAndIsWokenWhenMunmapReleasesIt()
+    {
+        // CPU1's faults take the mmap lock for read; munmap on CPU0 holds it for write while
+        // it detaches the vmas. Some interleavings make the toucher sleep there; every one of
+        // them wakes it and runs every step to the end, with no checker firing.
+        const string yaml = """
+            name: sleep-on-mmap-lock
+            machine: { arch: x86, cpus: 2, memory: 256MiB }
+            processes:
+              - name: app
+                threads:
+                  - cpu: 0
+                    steps:
+                      - mmap: { name: a, length: 1MiB }
+                      - mmap: { name: b, length: 1MiB, populate: true }
+                      - munmap: { region: b }
+                  - cpu: 1
+                    steps:
+                      - touch: { region: a, write: true }
+            """;
+        long slept = 0;
+        for (ulong seed = 1; seed <= 40; seed++)
+        {
+            Simulation sim = ScenarioRunner.Build(TestScenarios.Parse(yaml), seed, new RunSettings { Strategy = Strategies.Random });
+            RunResult r = sim.Run();
+
+            Assert.Empty(r.Violations);
+            Assert.Equal(4, r.Steps.Count);
+            Assert.Equal(256, r.Counters["page_faults"] - 256); // 256 populated, 256 touched
+            slept += sim.Scheduler.SleepsOn.GetValueOrDefault("mmap_lock(mm1)");
+        }
+
+        Assert.True(slept > 0, "no seed in 1..40 made a thread sleep on the mmap lock");
+    }
+
+    [Fact]
     public void AnIpiWaitsUntilTheTargetReenablesInterrupts()
     {
         // CPU1 walks with gup_fast (interrupts off) while CPU0 frees tables and flushes:

@@ -35,6 +35,7 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
     private readonly long _maxPoints;
     private readonly bool _preemption;
     private readonly List<SchedChoice> _choices = [];
+    private readonly SortedDictionary<string, long> _sleepsOn = new(StringComparer.Ordinal);
     private readonly Baton _finished = new();
     private readonly CarrierPool _pool;
     private readonly bool _ownsPool;
@@ -79,6 +80,12 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
     public long Preemptions { get; private set; }
 
     public long Migrations { get; private set; }
+
+    /// <summary>Waits that left the CPU (a mutex, an rwsem, a grace period, a region not mapped yet).</summary>
+    public long Sleeps { get; private set; }
+
+    /// <summary>Those waits by what they waited for (a lock's name, "synchronize_rcu", ...).</summary>
+    public IReadOnlyDictionary<string, long> SleepsOn => _sleepsOn;
 
     public int CurrentThread => _current?.Id ?? -1;
 
@@ -261,6 +268,8 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
 
         if (sleep)
         {
+            Sleeps++;
+            _sleepsOn[what] = _sleepsOn.GetValueOrDefault(what) + 1;
             _machine.Diag.Assert(_machine.Current.PreemptCount == 0, "{0} sleeps for {1} with preemption disabled", self.Name, what);
             _internal++;
             LeaveCpu(self);
