@@ -52,7 +52,7 @@ public static class Explorer
         long pctSteps = o.PctSteps ?? (o.Strategy == Strategies.Pct ? EstimatePoints(scenario) : 0);
         RunSettings settings = SettingsFor(o, Math.Max(1, pctSteps));
         var clock = Stopwatch.StartNew();
-        var state = new SharedState(o.Runs);
+        var state = new SharedState(Math.Max(1, o.KeepFailing), o.StopOnFirst);
         var workers = new Thread[o.Jobs];
         for (int j = 0; j < o.Jobs; j++)
         {
@@ -84,7 +84,7 @@ public static class Explorer
                 }
 
                 ExploreRun? bad = RunOne(scenario, settings, SeedOf(o.BaseSeed, i), i, out long points);
-                state.Record(i, bad, points, o.StopOnFirst);
+                state.Record(i, bad, points);
                 if (state.Done % 64 == 0)
                 {
                     progress?.Invoke(state.Done, state.Bad);
@@ -116,17 +116,38 @@ public static class Explorer
 
     private static ExploreSummary Summarise(Scenario scenario, ExploreOptions o, long pctSteps, SharedState state, double wall)
     {
-        List<ExploreRun> bad = [.. state.BadRuns.Values];
+        List<ExploreRun> bad = [.. state.KeptBad.Values];
         long? first = bad.Count > 0 ? bad[0].Index : null;
-        if (o.StopOnFirst && first is { } f)
+        bool stopped = o.StopOnFirst && first is not null;
+
+        // Stopping at the first bad run: every run before it was clean, so the summary is that
+        // one run; jobs may have run a little past it, which must not show (nor depend on --jobs).
+        if (stopped)
         {
-            // Jobs may have run a little past the first bad run: report exactly [0, first].
-            bad = bad.Where(b => b.Index <= f).ToList();
+            bad = [bad[0]];
         }
 
-        long limit = o.StopOnFirst && first is { } stop ? stop + 1 : o.Runs;
+        long limit = stopped ? first!.Value + 1 : o.Runs;
+        IReadOnlyDictionary<string, long> byChecker = stopped ? CheckersOf(bad) : state.RunsByChecker;
+        return new ExploreSummary(
+            scenario.Name,
+            o.Strategy,
+            o.BaseSeed,
+            pctSteps,
+            Math.Min(limit, state.Done),
+            stopped ? bad.Count(b => b.Violations.Count > 0) : state.RunsWithViolations,
+            stopped ? bad.Count(b => b.Failure is not null) : state.RunsFailed,
+            first,
+            byChecker,
+            bad,
+            state.PointsUpTo(limit),
+            wall);
+    }
+
+    private static SortedDictionary<string, long> CheckersOf(IEnumerable<ExploreRun> runs)
+    {
         var byChecker = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        foreach (ExploreRun run in bad)
+        foreach (ExploreRun run in runs)
         {
             foreach (string name in run.Violations.Select(v => v.Checker).Distinct())
             {
@@ -134,49 +155,69 @@ public static class Explorer
             }
         }
 
-        return new ExploreSummary(
-            scenario.Name,
-            o.Strategy,
-            o.BaseSeed,
-            pctSteps,
-            Math.Min(limit, state.Done),
-            bad.Count(b => b.Violations.Count > 0),
-            bad.Count(b => b.Failure is not null),
-            first,
-            byChecker,
-            bad.Take(o.KeepFailing).ToList(),
-            state.PointsUpTo(limit),
-            wall);
+        return byChecker;
     }
 
-    /// <summary>Results shared by the jobs (the only mutable state they share, under one lock).</summary>
-    private sealed class SharedState(int runs)
+    /// <summary>
+    /// Results shared by the jobs (the only mutable state they share, under one lock). Bounded:
+    /// counts for every run, details for the <c>keep</c> bad runs of lowest index only, and
+    /// per-run scheduling points only when stopping at the first bad run (the total must then
+    /// leave out the runs other jobs did past it).
+    /// </summary>
+    private sealed class SharedState(int keep, bool stopOnFirst)
     {
+        private const int ChunkRuns = 1 << 16;
+
         private readonly object _lock = new();
-        private readonly long[] _points = new long[runs];
+        private readonly List<long[]> _pointChunks = [];
+        private readonly SortedDictionary<string, long> _byChecker = new(StringComparer.Ordinal);
+        private long _totalPoints;
         public long FirstBad = long.MaxValue;
 
-        public SortedDictionary<long, ExploreRun> BadRuns { get; } = [];
+        public SortedDictionary<long, ExploreRun> KeptBad { get; } = [];
+
+        public IReadOnlyDictionary<string, long> RunsByChecker => _byChecker;
 
         public long Done { get; private set; }
 
         public long Bad { get; private set; }
 
+        public long RunsWithViolations { get; private set; }
+
+        public long RunsFailed { get; private set; }
+
         public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Error { get; private set; }
 
-        public void Record(long index, ExploreRun? bad, long points, bool stopOnFirst)
+        public void Record(long index, ExploreRun? bad, long points)
         {
             lock (_lock)
             {
                 Done++;
-                _points[index] = points;
+                _totalPoints += points;
+                if (stopOnFirst)
+                {
+                    StorePoints(index, points);
+                }
+
                 if (bad is null)
                 {
                     return;
                 }
 
                 Bad++;
-                BadRuns[index] = bad;
+                RunsWithViolations += bad.Violations.Count > 0 ? 1 : 0;
+                RunsFailed += bad.Failure is not null ? 1 : 0;
+                foreach (string name in bad.Violations.Select(v => v.Checker).Distinct())
+                {
+                    _byChecker[name] = _byChecker.GetValueOrDefault(name) + 1;
+                }
+
+                KeptBad[index] = bad;
+                if (KeptBad.Count > keep)
+                {
+                    KeptBad.Remove(KeptBad.Keys.Last());
+                }
+
                 if (index < FirstBad)
                 {
                     Interlocked.Exchange(ref FirstBad, index);
@@ -184,15 +225,31 @@ public static class Explorer
             }
         }
 
+        /// <summary>Scheduling points of the runs with index below <paramref name="limit"/>.</summary>
         public long PointsUpTo(long limit)
         {
-            long sum = 0;
-            for (long i = 0; i < Math.Min(limit, _points.Length); i++)
+            if (!stopOnFirst)
             {
-                sum += _points[i];
+                return _totalPoints;
+            }
+
+            long sum = 0;
+            for (long i = 0; i < limit && (i / ChunkRuns) < _pointChunks.Count; i++)
+            {
+                sum += _pointChunks[(int)(i / ChunkRuns)][i % ChunkRuns];
             }
 
             return sum;
+        }
+
+        private void StorePoints(long index, long points)
+        {
+            while (_pointChunks.Count <= index / ChunkRuns)
+            {
+                _pointChunks.Add(new long[ChunkRuns]);
+            }
+
+            _pointChunks[(int)(index / ChunkRuns)][index % ChunkRuns] = points;
         }
 
         public void Fail(Exception e)

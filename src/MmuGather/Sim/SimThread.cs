@@ -47,9 +47,6 @@ public sealed class SimThread(SimProcess process, int index, int id, int cpu, ul
     /// <summary>Has no steps left and waits for the end of the run.</summary>
     internal bool AtEnd { get; set; }
 
-    /// <summary>Its body has returned (exited).</summary>
-    internal bool Finished { get; set; }
-
     internal Func<bool>? WaitReady { get; set; }
 
     internal string? WaitingFor { get; set; }

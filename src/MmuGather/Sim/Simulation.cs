@@ -183,7 +183,6 @@ public sealed class Simulation
 
         _scheduler.SetUserMode(false);
         ExitThread(t);
-        t.Finished = true;
     }
 
     private void RunStep(SimThread t, StepContext ctx)
@@ -209,7 +208,7 @@ public sealed class Simulation
         SimThread? first = null;
         foreach (SimThread u in _threads)
         {
-            if (u.Finished)
+            if (u.State == SimThreadState.Done)
             {
                 continue;
             }

@@ -422,7 +422,7 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
     private bool Preemptible(SimThread t)
     {
         Cpu cpu = _machine.Cpus[t.OnCpu];
-        return cpu.PreemptCount == 0 && cpu.IrqsEnabled && t.OnCpu >= 0;
+        return cpu.PreemptCount == 0 && cpu.IrqsEnabled;
     }
 
     /// <summary>Makes <paramref name="next"/> the executing thread; parks <paramref name="self"/> if it is another.</summary>
