@@ -49,6 +49,13 @@ public sealed class Cpu
 
     public int PendingIpis => _pendingIpis.Count;
 
+    /// <summary>
+    /// Interrupt handlers this CPU has taken but not yet returned from. A handler may reach a
+    /// scheduling point (x86's flush callback reads an atomic), so a dequeued IPI is not yet
+    /// an acknowledged one: the sender waits for this to drop to zero too.
+    /// </summary>
+    public int IpisInService { get; internal set; }
+
     /// <summary>Clock value when this CPU finished its last interrupt handler (the acknowledgement).</summary>
     public long LastIpiHandledAt { get; internal set; }
 

@@ -71,7 +71,15 @@ public abstract class Observer
     /// <summary>A user-visible operation (munmap, madvise, exit) on [start, end) began; <paramref name="id"/> pairs it with its return.</summary>
     public virtual void OperationStarted(long id, string operation, int asid, ulong start, ulong end) { }
 
-    /// <summary>The operation returned; post-conditions apply to [start, end) for what was mapped when it began.</summary>
+    /// <summary>
+    /// The operation walks the page tables of [start, end), one vma's share of its range (the
+    /// vmas it found under the mmap lock). Its post-condition covers these ranges only: a call
+    /// that found no vma (another thread's munmap had detached it) zapped nothing and
+    /// promises nothing.
+    /// </summary>
+    public virtual void OperationCovers(long id, int asid, ulong start, ulong end) { }
+
+    /// <summary>The operation returned; post-conditions apply to what it covered, for what was mapped when it began.</summary>
     public virtual void OperationReturned(long id, string operation, int asid, ulong start, ulong end) { }
 
     /// <summary>Writeback cleaned a page-cache page (its data is on disk now).</summary>

@@ -29,6 +29,7 @@ public sealed class ObserverHub : Observer
     private Observer[] _tableUnhooked = [];
     private Observer[] _leafInstalled = [];
     private Observer[] _operationStarted = [];
+    private Observer[] _operationCovers = [];
     private Observer[] _operationReturned = [];
     private Observer[] _pageCleaned = [];
     private Observer[] _mightSleep = [];
@@ -61,6 +62,7 @@ public sealed class ObserverHub : Observer
         _tableUnhooked = With(nameof(TableUnhooked));
         _leafInstalled = With(nameof(LeafInstalled));
         _operationStarted = With(nameof(OperationStarted));
+        _operationCovers = With(nameof(OperationCovers));
         _operationReturned = With(nameof(OperationReturned));
         _pageCleaned = With(nameof(PageCleaned));
         _mightSleep = With(nameof(MightSleep));
@@ -219,6 +221,14 @@ public sealed class ObserverHub : Observer
         foreach (Observer o in _operationStarted)
         {
             o.OperationStarted(id, operation, asid, start, end);
+        }
+    }
+
+    public override void OperationCovers(long id, int asid, ulong start, ulong end)
+    {
+        foreach (Observer o in _operationCovers)
+        {
+            o.OperationCovers(id, asid, start, end);
         }
     }
 

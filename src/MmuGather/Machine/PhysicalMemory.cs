@@ -78,6 +78,12 @@ public sealed class PhysicalMemory
 
     public void SetDirty(int pfn) => _frames[pfn].Dirty = true;
 
+    /// <summary>folio_test_anon: the page belongs to an anon_vma, not to a file's page cache.</summary>
+    public bool IsAnon(int pfn) => _frames[pfn].Anon;
+
+    /// <summary>The page becomes anonymous memory (folio_add_new_anon_rmap); cleared when it is freed.</summary>
+    public void SetAnon(int pfn) => _frames[pfn].Anon = true;
+
     public void ClearDirty(int pfn) => _frames[pfn].Dirty = false;
 
     public ref int MapCount(int pfn) => ref _frames[pfn].MapCount;
@@ -218,6 +224,7 @@ public sealed class PhysicalMemory
         f.RefCount = 0;
         f.MapCount = 0;
         f.Dirty = false;
+        f.Anon = false;
         f.Generation++;
         _blockUsed[pfn >> _blockShift]--;
         _freeCount++;
@@ -233,5 +240,6 @@ public sealed class PhysicalMemory
         public FrameKind Kind;
         public byte Order;
         public bool Dirty;
+        public bool Anon;
     }
 }

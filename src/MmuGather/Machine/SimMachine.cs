@@ -165,7 +165,9 @@ public sealed class SimMachine
             target.Clock = Math.Max(target.Clock, ipi.SentAt + Costs.IpiLatency) + Costs.IpiHandler;
             target.CountIpi(ipi.Kind);
             Observer.IpiDelivered(ipi.From, target.Id, ipi.Kind);
+            target.IpisInService++;
             ipi.Handler(target);
+            target.IpisInService--;
             target.LastIpiHandledAt = target.Clock;
             target.IrqsEnabled = true;
             taken++;
@@ -175,11 +177,20 @@ public sealed class SimMachine
         return taken;
     }
 
+    /// <summary>
+    /// Whether every target has run its handler to the end, as smp_call_function_many_cond
+    /// waits for each csd to be unlocked after its callback returned. Taking the IPI off the
+    /// queue is not enough:
+    ///   CPU1 (gup_fast)                 CPU0 (munmap)
+    ///   local_irq_restore -> handler
+    ///     reads an atomic (switch)  ->  sees the queue empty, frees the pages
+    ///     invalidates, too late
+    /// </summary>
     private bool AllAcknowledged(ulong targets)
     {
         for (int i = 0; i < _cpus.Length; i++)
         {
-            if ((targets & (1UL << i)) != 0 && _cpus[i].PendingIpis != 0)
+            if ((targets & (1UL << i)) != 0 && (_cpus[i].PendingIpis != 0 || _cpus[i].IpisInService != 0))
             {
                 return false;
             }

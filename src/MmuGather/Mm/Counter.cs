@@ -32,6 +32,8 @@ public enum Counter
     UserSegv,
     /// <summary>Faults that failed for want of memory (VM_FAULT_OOM): populate stops there, a touch stops its step.</summary>
     FaultOom,
+    /// <summary>Processes that never started: no memory for their pgd (fork/exec fail with ENOMEM).</summary>
+    ProcessesNotStarted,
     /// <summary>Broadcast flushes (INVLPGB, TLBI IS, tlbie) instead of IPIs.</summary>
     BroadcastFlushes,
     /// <summary>Broadcast invalidation operations issued (one per page or range; one for a whole mm).</summary>

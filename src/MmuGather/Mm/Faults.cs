@@ -213,6 +213,8 @@ public sealed class Faults(Kernel kernel)
             return FaultResult.Ok; // fall back to small pages, as Linux does
         }
 
+        kernel.Machine.Memory.SetAnon(folio);
+
         PtDesc? deposit = kernel.AllocPageTable(0);
         if (deposit is null)
         {
@@ -263,7 +265,7 @@ public sealed class Faults(Kernel kernel)
             return InstallIfNone(vma, pte, index, addr, Pte.PfnPte(kernel.ZeroPfn, false) | Pte.Special, -1);
         }
 
-        int pfn = kernel.Machine.Memory.Alloc(AllocSite.UserPage, FrameKind.User);
+        int pfn = AllocAnonPage();
         if (pfn < 0)
         {
             return FaultResult.Oom;
@@ -290,7 +292,7 @@ public sealed class Faults(Kernel kernel)
         if (write && !vma.IsShared)
         {
             // do_cow_fault: a private copy, mapped writable.
-            int copy = kernel.Machine.Memory.Alloc(AllocSite.UserPage, FrameKind.User);
+            int copy = AllocAnonPage();
             return copy < 0 ? FaultResult.Oom : InstallIfNone(vma, pte, index, addr, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(copy, true))), copy);
         }
 
@@ -368,7 +370,7 @@ public sealed class Faults(Kernel kernel)
             return FaultResult.Ok;
         }
 
-        if (vma.IsAnonymous && !Pte.IsSpecial(ptent) && kernel.Machine.Memory.MapCount(Pte.Pfn(ptent)) == 1)
+        if (!Pte.IsSpecial(ptent) && kernel.Machine.Memory.IsAnon(Pte.Pfn(ptent)) && kernel.Machine.Memory.MapCount(Pte.Pfn(ptent)) == 1)
         {
             // Exclusive anonymous page: reuse it (permission upgrade needs no flush on x86).
             pte.Ptl.Lock();
@@ -382,7 +384,7 @@ public sealed class Faults(Kernel kernel)
 
     private FaultResult WpPageCopy(Vma vma, PtDesc pte, int index, ulong addr, ulong expected)
     {
-        int copy = kernel.Machine.Memory.Alloc(AllocSite.UserPage, FrameKind.User);
+        int copy = AllocAnonPage();
         if (copy < 0)
         {
             return FaultResult.Oom;
@@ -418,6 +420,21 @@ public sealed class Faults(Kernel kernel)
         }
 
         return FaultResult.Ok;
+    }
+
+    /// <summary>
+    /// A page for anonymous memory: a fresh anonymous page, or a private copy of a file page
+    /// (copy-on-write). Either way it is anon from now on, whatever the vma maps.
+    /// </summary>
+    private int AllocAnonPage()
+    {
+        int pfn = kernel.Machine.Memory.Alloc(AllocSite.UserPage, FrameKind.User);
+        if (pfn >= 0)
+        {
+            kernel.Machine.Memory.SetAnon(pfn);
+        }
+
+        return pfn;
     }
 
     private long PgOffOf(Vma vma, ulong addr) => vma.PgOff + (long)((addr - vma.Start) >> _g.PageShift);

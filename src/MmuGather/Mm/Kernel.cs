@@ -87,11 +87,23 @@ public sealed class Kernel
 
     // ---------------------------------------------------------------- address spaces
 
-    /// <summary>mm_alloc + pgd_alloc + init_new_context.</summary>
-    public MmStruct CreateMm(string name)
+    /// <summary>mm_alloc + pgd_alloc + init_new_context; throws when no page is left for the pgd.</summary>
+    public MmStruct CreateMm(string name) =>
+        TryCreateMm(name) ?? throw new InvalidOperationException($"out of memory allocating the pgd of '{name}'");
+
+    /// <summary>
+    /// mm_alloc + pgd_alloc + init_new_context; null when the pgd cannot be allocated, which
+    /// fork and exec report to their caller as ENOMEM (counted as processes_not_started).
+    /// </summary>
+    public MmStruct? TryCreateMm(string name)
     {
-        PtDesc pgd = AllocPageTable(Geometry.Levels - 1)
-            ?? throw new InvalidOperationException($"out of memory allocating the pgd of '{name}'");
+        PtDesc? pgd = AllocPageTable(Geometry.Levels - 1);
+        if (pgd is null)
+        {
+            Counters.Add(Counter.ProcessesNotStarted);
+            return null;
+        }
+
         var mm = new MmStruct(Machine, _nextMmId++, name, pgd);
         Arch.InitContext(mm);
         return mm;
@@ -204,6 +216,10 @@ public sealed class Kernel
         Observer.OperationStarted(id, operation, mm.Id, start, end);
         return id;
     }
+
+    /// <summary>The operation zaps [start, end) of <paramref name="mm"/> (a vma's part of its range).</summary>
+    public void CoverOperation(long id, MmStruct mm, ulong start, ulong end) =>
+        Observer.OperationCovers(id, mm.Id, start, end);
 
     /// <summary>The operation returns to user space: its post-conditions apply from here.</summary>
     public void EndOperation(long id, string operation, MmStruct mm, ulong start, ulong end) =>

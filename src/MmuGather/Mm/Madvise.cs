@@ -15,6 +15,7 @@ public sealed class Madvise(Kernel kernel)
         Gather tlb = Gather.TlbGatherMmu(kernel, mm);
         foreach (Vma vma in mm.Vmas.Where(v => v.End > start && v.Start < end).ToList())
         {
+            kernel.CoverOperation(op, mm, Math.Max(vma.Start, start), Math.Min(vma.End, end));
             kernel.Zap.UnmapSingleVma(tlb, vma, start, end);
         }
 

@@ -32,12 +32,34 @@ public sealed class Mmap(Kernel kernel)
         mm.MmapLock.UpWrite();
         if (request.Populate)
         {
-            mm.MmapLock.DownRead();
-            kernel.Faults.Populate(vma, vma.Start, vma.End);
-            mm.MmapLock.UpRead();
+            MmPopulate(mm, vma.Start, vma.End);
         }
 
         return vma;
+    }
+
+    /// <summary>
+    /// __mm_populate: fault in whatever vmas lie in [start, end) now. The lock was dropped
+    /// after the mmap, so the vma this call created may be gone, cut or replaced:
+    /// <code>
+    /// thread A: mmap(r) ... up_write          thread B: munmap(r): detach, zap, free tables
+    /// thread A: down_read, populate the vma it still holds -> faults into a detached vma:
+    ///           its pages and tables are reachable from no vma and never freed
+    /// </code>
+    /// so the vmas are looked up again under the read lock, as Linux does.
+    /// </summary>
+    private void MmPopulate(MmStruct mm, ulong start, ulong end)
+    {
+        mm.MmapLock.DownRead();
+        foreach (Vma v in mm.Vmas.Where(v => v.End > start && v.Start < end).ToList())
+        {
+            if (kernel.Faults.Populate(v, Math.Max(v.Start, start), Math.Min(v.End, end)) != FaultResult.Ok)
+            {
+                break;
+            }
+        }
+
+        mm.MmapLock.UpRead();
     }
 
     /// <summary>
@@ -61,6 +83,11 @@ public sealed class Mmap(Kernel kernel)
             mm.MmapLock.UpWrite();
             kernel.EndOperation(op, "munmap", mm, start, end);
             return;
+        }
+
+        foreach (Vma vma in detached)
+        {
+            kernel.CoverOperation(op, mm, vma.Start, vma.End);
         }
 
         mm.MmapLock.DowngradeWrite();
@@ -88,6 +115,7 @@ public sealed class Mmap(Kernel kernel)
         var vmas = mm.Vmas.ToList();
         long op = kernel.BeginOperation("exit", mm, 0, _g.TaskSize);
         mm.MmapLock.DownRead();
+        kernel.CoverOperation(op, mm, 0, _g.TaskSize);
         Gather tlb = Gather.TlbGatherMmuFullMm(kernel, mm);
         kernel.Zap.UnmapVmas(tlb, vmas, 0, ulong.MaxValue);
         mm.MmapLock.UpRead();

@@ -80,10 +80,24 @@ public sealed class Zap(Kernel kernel)
             ulong pmd = Pte.PtepGet(pmdTable.Entries, index);
             if (Pte.TransHuge(pmd))
             {
-                kernel.Diag.Assert(next - addr == _g.EntrySpan(1), "partial zap of huge pmd at 0x{0:x}: split_huge_pmd is not modelled (munmap splits vmas on 2 MiB boundaries for thp regions)", addr);
-                ZapHugePmd(tlb, vma, pmdTable, index, addr);
+                if (next - addr != _g.EntrySpan(1))
+                {
+                    ulong huge = addr & ~(_g.EntrySpan(1) - 1);
+                    throw new NotModelledException($"[0x{addr:x}, 0x{next:x}) cuts the huge page at 0x{huge:x} of region '{vma.Name}': split_huge_pmd is not modelled");
+                }
+
+                if (ZapHugePmd(tlb, vma, pmdTable, index, addr))
+                {
+                    pmd = 0;
+                }
+                else
+                {
+                    // Another zapper took it first; a fault may have put a PTE table there since.
+                    pmd = Pte.PtepGet(pmdTable.Entries, index);
+                }
             }
-            else if (Pte.Present(pmd))
+
+            if (Pte.Present(pmd) && !Pte.TransHuge(pmd))
             {
                 PtDesc pte = kernel.TableOf(pmd);
                 ulong at = addr;
@@ -203,7 +217,9 @@ public sealed class Zap(Kernel kernel)
         }
 
         bool delayRmap = false;
-        if (!vma.IsAnonymous && Pte.Dirty(ptent))
+        // folio_test_anon, not the vma: a private file mapping's written pages are anonymous
+        // copies, with no page cache to hand the dirty bit to and nothing for writeback to find.
+        if (!kernel.Machine.Memory.IsAnon(pfn) && Pte.Dirty(ptent))
         {
             // The dirty bit is only in the PTE: move it to the page before the PTE is gone.
             kernel.Machine.Memory.SetDirty(pfn);
@@ -223,10 +239,21 @@ public sealed class Zap(Kernel kernel)
         return tlb.RemovePage(pfn, delayRmap);
     }
 
-    /// <summary>zap_huge_pmd: clear a PMD mapping a huge folio, free its deposited PTE table.</summary>
-    private void ZapHugePmd(Gather tlb, Vma vma, PtDesc pmdTable, int index, ulong addr)
+    /// <summary>
+    /// zap_huge_pmd: clear a PMD mapping a huge folio, free its deposited PTE table. Returns
+    /// false when the PMD is no longer huge once its lock is held (__pmd_trans_huge_lock):
+    /// MADV_DONTNEED runs under the mmap lock for read, so two zappers may both see the huge
+    /// PMD and race for its lock; the loser finds it cleared and must not zap it again.
+    /// </summary>
+    private bool ZapHugePmd(Gather tlb, Vma vma, PtDesc pmdTable, int index, ulong addr)
     {
         pmdTable.Ptl.Lock();
+        if (!Pte.TransHuge(Pte.PtepGet(pmdTable.Entries, index)))
+        {
+            pmdTable.Ptl.Unlock();
+            return false;
+        }
+
         ulong orig = Pte.PtepGetAndClear(pmdTable.Entries, index);
         int pfn = Pte.Pfn(orig);
         kernel.Observer.LeafCleared(vma.Mm.Id, addr, 1, pfn);
@@ -235,5 +262,6 @@ public sealed class Zap(Kernel kernel)
         kernel.Faults.WithdrawDepositedTable(vma.Mm, pmdTable, index);
         pmdTable.Ptl.Unlock();
         tlb.RemovePageAndFlushIfFull(pfn);
+        return true;
     }
 }

@@ -32,7 +32,11 @@ public static class ScenarioRunner
 
         foreach (ProcessSpec p in scenario.Processes)
         {
-            SimProcess process = sim.AddProcess(p.Name);
+            if (sim.TryAddProcess(p.Name) is not { } process)
+            {
+                continue; // ENOMEM at fork/exec: the process and its steps never run
+            }
+
             foreach (ThreadSpec t in p.Threads)
             {
                 sim.AddThread(process, t.Cpu, t.Mask, t.Steps.Select(s => (ISimStep)new ScenarioStep(s, scenario.SourcePath)).ToList());

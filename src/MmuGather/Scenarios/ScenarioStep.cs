@@ -42,6 +42,11 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
             // bad range): the user's scenario asked for it, so point at the step.
             throw new ScenarioException(file, step.Line, e.Message);
         }
+        catch (NotModelledException e)
+        {
+            // Reached at run time (the interleaving decided which mapping a range hit).
+            throw new ScenarioException(file, step.Line, $"{ctx.Thread.DiagStep}: {e.Message}; the model refuses this run");
+        }
     }
 
     private void Dispatch(StepContext ctx)

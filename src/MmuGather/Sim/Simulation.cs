@@ -81,9 +81,22 @@ public sealed class Simulation
     /// </summary>
     public Action<int, int, string>? Progress { get; set; }
 
-    public SimProcess AddProcess(string name)
+    public SimProcess AddProcess(string name) =>
+        TryAddProcess(name) ?? throw new InvalidOperationException($"out of memory allocating the pgd of '{name}'");
+
+    /// <summary>
+    /// The process, or null when it cannot start (no memory for its pgd: the fork or exec that
+    /// would create it fails with ENOMEM). That is an outcome of the run, counted in
+    /// processes_not_started; its threads never run.
+    /// </summary>
+    public SimProcess? TryAddProcess(string name)
     {
-        var p = new SimProcess(name, Kernel.CreateMm(name));
+        if (Kernel.TryCreateMm(name) is not { } mm)
+        {
+            return null;
+        }
+
+        var p = new SimProcess(name, mm);
         _processes.Add(p);
         return p;
     }

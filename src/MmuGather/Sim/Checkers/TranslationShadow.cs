@@ -24,6 +24,7 @@ public sealed class TranslationShadow : Observer
     private readonly FrameMap<int> _owedByFrame;
     private readonly Geometry _geometry;
     private readonly Dictionary<long, long> _operationStart = [];
+    private readonly Dictionary<long, List<(ulong Start, ulong End)>> _operationCovers = [];
     private readonly Dictionary<int, int> _operationsInFlight = [];
     private readonly Dictionary<(int Asid, ulong Va), long> _installedAt = [];
     private long _seq;
@@ -92,6 +93,9 @@ public sealed class TranslationShadow : Observer
     /// </summary>
     public long LastReturnedStart => _lastReturnedStart;
 
+    /// <summary>The ranges the operation that just returned walked (<see cref="Observer.OperationCovers"/>).</summary>
+    public IReadOnlyList<(ulong Start, ulong End)> LastReturnedCovers { get; private set; } = [];
+
     /// <summary>
     /// A leaf debt of asid overlapping [start, end) on some CPU, for a translation installed
     /// before sequence number <paramref name="installedBefore"/> (for post-conditions).
@@ -145,6 +149,7 @@ public sealed class TranslationShadow : Observer
     public override void OperationReturned(long id, string operation, int asid, ulong start, ulong end)
     {
         _operationStart.Remove(id, out _lastReturnedStart);
+        LastReturnedCovers = _operationCovers.Remove(id, out var covers) ? covers : [];
         int left = _operationsInFlight[asid] - 1;
         if (left > 0)
         {
@@ -157,6 +162,16 @@ public sealed class TranslationShadow : Observer
         {
             _installedAt.Remove(key);
         }
+    }
+
+    public override void OperationCovers(long id, int asid, ulong start, ulong end)
+    {
+        if (!_operationCovers.TryGetValue(id, out var covers))
+        {
+            _operationCovers[id] = covers = [];
+        }
+
+        covers.Add((start, end));
     }
 
     public override void LeafInstalled(int asid, ulong va, int level, int pfn)
