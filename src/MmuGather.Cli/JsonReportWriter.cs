@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MmuGather.Sim;
+using MmuGather.Sim.Checkers;
 
 namespace MmuGather.Cli;
 
@@ -29,7 +30,25 @@ public static class JsonReportWriter
         WriteSteps(w, r.Steps);
         WriteViolations(w, r.Violations);
         w.WriteNumber("violations_total", r.ViolationsTotal);
+        WriteChecked(w, r.Checked);
         w.WriteEndObject();
+    }
+
+    /// <summary>The <c>checked</c> array: per checker, the events it judged and the violations it found.</summary>
+    private static void WriteChecked(Utf8JsonWriter w, IReadOnlyList<CheckerCoverage> checkers)
+    {
+        w.WriteStartArray("checked");
+        foreach (CheckerCoverage c in checkers)
+        {
+            w.WriteStartObject();
+            w.WriteString("checker", c.Checker);
+            w.WriteNumber("examined", c.Examined);
+            w.WriteString("what", c.What);
+            w.WriteNumber("fired", c.Fired);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     }
 
     private static void WriteCounters(Utf8JsonWriter w, string name, IReadOnlyDictionary<string, long> counters)

@@ -24,6 +24,7 @@ public static class TextReportWriter
         AppendSteps(sb, report.Result.Steps);
         AppendCounters(sb, "counters (the scenario's steps)", CounterSelection.MainCounters(report.Result.Counters));
         AppendCounters(sb, "teardown (exit of what still ran, page-cache release, RCU barrier)", CounterSelection.NonZero(report.Result.Teardown));
+        AppendChecked(sb, report.Result.Checked);
         AppendViolations(sb, report);
         return sb.ToString();
     }
@@ -75,6 +76,24 @@ public static class TextReportWriter
 
     private static void AppendCounters(StringBuilder sb, string title, IReadOnlyList<KeyValuePair<string, long>> counters) =>
         TextTable.AppendNamedNumbers(sb, title, counters, Indent, "all zero");
+
+    /// <summary>What each checker judged: "violations: none" means something only where it looked.</summary>
+    private static void AppendChecked(StringBuilder sb, IReadOnlyList<CheckerCoverage> checkers)
+    {
+        if (checkers.Count == 0)
+        {
+            return;
+        }
+
+        sb.Append('\n').Append("checked (events each checker judged)\n");
+        var table = new TextTable(("", ColumnAlignment.Left), ("", ColumnAlignment.Right), ("", ColumnAlignment.Left));
+        foreach (CheckerCoverage c in checkers)
+        {
+            table.AddRow(c.Checker, Number(c.Examined), c.What);
+        }
+
+        table.AppendTo(sb, Indent, withHeader: false);
+    }
 
     private static void AppendViolations(StringBuilder sb, RunReport report)
     {

@@ -1,3 +1,5 @@
+using MmuGather.Sim.Checkers;
+
 namespace MmuGather.Sim;
 
 /// <summary>
@@ -16,4 +18,7 @@ public sealed record RunResult(
     long ViolationsTotal)
 {
     public bool Clean => ViolationsTotal == 0;
+
+    /// <summary>Per checker, in registration order: what it examined and how often it fired.</summary>
+    public IReadOnlyList<CheckerCoverage> Checked { get; init; } = [];
 }

@@ -155,7 +155,10 @@ public sealed class Simulation
             new SortedDictionary<string, long>(teardown, StringComparer.Ordinal),
             _steps,
             violations,
-            _checkers.Sum(c => c.Fired));
+            _checkers.Sum(c => c.Fired))
+        {
+            Checked = [.. _checkers.Select(c => new CheckerCoverage(c.Name, c.Examined, c.ExaminedWhat, c.Fired))],
+        };
     }
 
     /// <summary>Flush IPIs received, summed over CPUs: the TLB line of /proc/interrupts.</summary>

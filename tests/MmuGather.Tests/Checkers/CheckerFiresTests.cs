@@ -37,6 +37,31 @@ public class CheckerFiresTests
     }
 
     [Fact]
+    public void ACleanRunSaysWhatEachCheckerLookedAt()
+    {
+        var r = TestScenarios.Run(TouchUnmapTouch(""));
+        var examined = r.Checked.ToDictionary(c => c.Checker, c => c.Examined);
+
+        // 16 pages and their tables freed, 2 touches of CPU1 before the unmap (3 pages, the
+        // late one faults before any access), the munmap's return, one teardown.
+        Assert.True(examined["flush-before-free"] >= 16, $"flush-before-free examined {examined["flush-before-free"]}");
+        Assert.True(examined["stale-tlb"] >= 1, $"stale-tlb examined {examined["stale-tlb"]}");
+        Assert.True(examined["freed-table"] >= 1, $"freed-table examined {examined["freed-table"]}");
+        Assert.True(examined["post-condition"] >= 1, $"post-condition examined {examined["post-condition"]}");
+        Assert.Equal(1, examined["leak"]);
+        Assert.All(r.Checked, c => Assert.Equal(0, c.Fired));
+    }
+
+    [Fact]
+    public void AFiringCheckerHasExaminedWhatItReported()
+    {
+        var r = TestScenarios.Run(TouchUnmapTouch("skip-remote-flush"));
+
+        Assert.Contains(r.Checked, c => c.Checker == "stale-tlb" && c.Fired > 0 && c.Examined >= c.Fired);
+        Assert.Equal(r.ViolationsTotal, r.Checked.Sum(c => c.Fired));
+    }
+
+    [Fact]
     public void StaleTlbFiresWhenRemoteCpusAreNotFlushed()
     {
         var r = TestScenarios.Run(TouchUnmapTouch("skip-remote-flush"));
@@ -115,7 +140,7 @@ public class CheckerFiresTests
 
         Assert.Empty(r.Violations);
         long frees = r.Counters["pages_freed"] + r.Counters["page_tables_freed"] + r.Teardown["pages_freed"] + r.Teardown["page_tables_freed"];
-        Assert.Equal(frees, sim.FlushBeforeFree.FramesChecked);
-        Assert.True(sim.FlushBeforeFree.FramesChecked > 65536);
+        Assert.Equal(frees, sim.FlushBeforeFree.Examined);
+        Assert.True(sim.FlushBeforeFree.Examined > 65536);
     }
 }

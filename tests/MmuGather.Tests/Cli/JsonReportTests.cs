@@ -8,7 +8,7 @@ namespace MmuGather.Tests.Cli;
 public sealed class JsonReportTests
 {
     private static readonly string[] s_topLevelKeys =
-        ["scenario", "arch", "seed", "counters", "teardown", "steps", "violations", "violations_total"];
+        ["scenario", "arch", "seed", "counters", "teardown", "steps", "violations", "violations_total", "checked"];
 
     private static readonly string[] s_stepKeys =
         ["thread", "cpu", "op", "line", "tlb_shootdown_ipis", "pages_freed", "page_tables_freed"];

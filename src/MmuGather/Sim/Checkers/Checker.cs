@@ -23,6 +23,18 @@ public abstract class Checker(Diagnostics diag) : Observer
     /// <summary>Every violation seen, including those past the reporting cap.</summary>
     public long Fired { get; private set; }
 
+    /// <summary>
+    /// How many events this checker judged (see <see cref="ExaminedWhat"/>): a clean run
+    /// means something only if the checker looked, and this says how much it looked at.
+    /// </summary>
+    public long Examined { get; private set; }
+
+    /// <summary>What <see cref="Examined"/> counts, in the plural ("user accesses", ...).</summary>
+    public abstract string ExaminedWhat { get; }
+
+    /// <summary>Called once per event the rule is applied to, whatever the verdict.</summary>
+    protected void Examine() => Examined++;
+
     protected void Report(string message)
     {
         Fired++;

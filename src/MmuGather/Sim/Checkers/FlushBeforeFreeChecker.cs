@@ -12,8 +12,7 @@ public sealed class FlushBeforeFreeChecker(TranslationShadow shadow, Diagnostics
 {
     public override string Name => "flush-before-free";
 
-    /// <summary>Frames checked at free time (pages and tables); a test uses it to show the checker saw them.</summary>
-    public long FramesChecked { get; private set; }
+    public override string ExaminedWhat => "frees of pages and page tables";
 
     public override void FrameFreeing(int pfn, FrameKind kind, int order)
     {
@@ -22,7 +21,7 @@ public sealed class FlushBeforeFreeChecker(TranslationShadow shadow, Diagnostics
             return;
         }
 
-        FramesChecked++;
+        Examine();
         if (shadow.Owed(pfn) > 0 && shadow.FindDebt(pfn, out int cpu, out ulong va))
         {
             string what = kind == FrameKind.PageTable ? "page-table page" : "page";

@@ -10,8 +10,11 @@ public sealed class FreedTableChecker(PhysicalMemory memory, Diagnostics diag) :
 {
     public override string Name => "freed-table";
 
+    public override string ExaminedWhat => "table reads";
+
     public override void TableRead(int cpu, int pfn, uint generation, TableReader reader)
     {
+        Examine();
         FrameKind kind = memory.Kind(pfn);
         if (kind != FrameKind.PageTable || memory.Generation(pfn) != generation)
         {

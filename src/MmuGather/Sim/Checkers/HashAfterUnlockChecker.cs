@@ -24,8 +24,11 @@ public sealed class HashAfterUnlockChecker(PhysicalMemory memory, Geometry geome
 
     public override string Name => "hash-after-unlock";
 
+    public override string ExaminedWhat => "translation-cache inserts and PTE unlocks";
+
     public override void CachedTranslationInserted(int asid, ulong va, int pfn, bool writable)
     {
+        Examine();
         List<Entry> entries = EntriesOf(asid, va);
         foreach (Entry e in entries)
         {
@@ -56,6 +59,8 @@ public sealed class HashAfterUnlockChecker(PhysicalMemory memory, Geometry geome
         {
             return;
         }
+
+        Examine();
 
         ulong[] ptes = memory.TableEntries(tablePfn);
         int stale = 0;

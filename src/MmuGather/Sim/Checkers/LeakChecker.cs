@@ -11,8 +11,11 @@ public sealed class LeakChecker(PhysicalMemory memory, Diagnostics diag) : Check
 {
     public override string Name => "leak";
 
+    public override string ExaminedWhat => "teardowns";
+
     public void CheckAllFree()
     {
+        Examine();
         if (memory.FreeFrames + memory.ReservedFrames == memory.FrameCount)
         {
             return; // every frame is accounted for; only a mismatch needs the full scan

@@ -25,13 +25,21 @@ public sealed class LostWriteChecker(PhysicalMemory memory, TranslationShadow sh
 
     public override string Name => "lost-write";
 
+    public override string ExaminedWhat => "user stores";
+
     public override void PageCleaned(int pfn) => _writtenBack.At(pfn) = true;
 
     public override void FrameFreeing(int pfn, FrameKind kind, int order) => _writtenBack.At(pfn) = false;
 
     public override void UserAccess(int cpu, int asid, ulong va, int pfn, uint generation, bool write)
     {
-        if (write && _writtenBack.Get(pfn) && !memory.IsDirty(pfn) && memory.Generation(pfn) == generation && shadow.CpuOwes(cpu, pfn))
+        if (!write)
+        {
+            return;
+        }
+
+        Examine();
+        if (_writtenBack.Get(pfn) && !memory.IsDirty(pfn) && memory.Generation(pfn) == generation && shadow.CpuOwes(cpu, pfn))
         {
             Report($"CPU{cpu} stored to 0x{va:x} (mm{asid}) through an unhooked translation of pfn 0x{pfn:x} after writeback cleaned it: the data is never written back");
         }

@@ -16,12 +16,11 @@ public sealed class PostConditionChecker(TranslationShadow shadow, Diagnostics d
 {
     public override string Name => "post-condition";
 
-    /// <summary>Operations whose return was examined (for "did the checker look").</summary>
-    public long Examined { get; private set; }
+    public override string ExaminedWhat => "returns of munmap, madvise and exit";
 
     public override void OperationReturned(long id, string operation, int asid, ulong start, ulong end)
     {
-        Examined++;
+        Examine();
         foreach ((ulong s, ulong e) in shadow.LastReturnedCovers)
         {
             if (shadow.FindLeafDebt(asid, s, e, shadow.LastReturnedStart, out int owing, out ulong at))

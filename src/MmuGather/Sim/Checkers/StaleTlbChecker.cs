@@ -11,8 +11,11 @@ public sealed class StaleTlbChecker(PhysicalMemory memory, Diagnostics diag) : C
 {
     public override string Name => "stale-tlb";
 
+    public override string ExaminedWhat => "user accesses";
+
     public override void UserAccess(int cpu, int asid, ulong va, int pfn, uint generation, bool write)
     {
+        Examine();
         if (memory.Generation(pfn) != generation)
         {
             Report($"CPU{cpu} {(write ? "stored to" : "loaded from")} 0x{va:x} (mm{asid}) through a TLB entry for pfn 0x{pfn:x}, which was freed after the entry was filled (now {memory.Kind(pfn)})");
