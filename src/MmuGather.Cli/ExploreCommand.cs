@@ -6,8 +6,9 @@ namespace MmuGather.Cli;
 
 /// <summary>
 /// <c>explore</c>: runs the scenario under many seeded interleavings (<see cref="Explorer"/>),
-/// prints the summary and each kept bad run with the command that replays it, and exits 1
-/// when any run had a violation or broke a model invariant.
+/// prints the summary and each kept bad or refused run with the command that replays it, and
+/// exits by <see cref="ExploreReport.ExitCode"/>: 3 if any run raised (a simulator bug), else 1
+/// if any had a violation or broke a model invariant, else 2 if any was refused, else 0.
 /// </summary>
 public static class ExploreCommand
 {
@@ -32,7 +33,7 @@ public static class ExploreCommand
         var report = new ExploreReport(summary, scenario.SourcePath, options);
         stdout.Write(invocation.Format == OutputFormat.Json ? ExploreJsonWriter.Render(report) : ExploreTextWriter.Render(report));
         stdout.Flush();
-        return report.FoundProblems ? ExitCode.Violation : ExitCode.Clean;
+        return report.ExitCode;
     }
 
     private static ExploreOptions OptionsFor(Invocation invocation, Scenario scenario)

@@ -8,8 +8,8 @@ namespace MmuGather.Cli;
 /// The machine-readable report of <c>explore</c>: one indented JSON object, keys in a fixed
 /// order (scenario, file, strategy, seed, pct_depth, pct_steps, runs_requested, runs,
 /// runs_with_violations, runs_failed, first_bad_run, stopped_early, scheduling_points,
-/// violations_by_checker, wall_seconds, runs_per_second, bad_runs), '\n' line endings and a
-/// final newline. Only <c>wall_seconds</c> and <c>runs_per_second</c> depend on the host.
+/// violations_by_checker, wall_seconds, runs_per_second, bad_runs, then the later additions
+/// runs_refused, runs_internal_error, refused_runs), '\n' line endings and a final newline. Only <c>wall_seconds</c> and <c>runs_per_second</c> depend on the host.
 /// </summary>
 public static class ExploreJsonWriter
 {
@@ -40,6 +40,11 @@ public static class ExploreJsonWriter
         w.WriteNumber("wall_seconds", Math.Round(s.WallSeconds, 3));
         w.WriteNumber("runs_per_second", Math.Round(s.RunsPerSecond, 1));
         WriteBadRuns(w, report);
+
+        // Added after the first release: appended, so existing readers see the same prefix.
+        w.WriteNumber("runs_refused", s.RunsRefused);
+        w.WriteNumber("runs_internal_error", s.RunsInternalError);
+        WriteRefusedRuns(w, report);
         w.WriteEndObject();
     }
 
@@ -73,11 +78,46 @@ public static class ExploreJsonWriter
             w.WriteNumber("scheduling_points", run.Points);
             JsonReportWriter.WriteViolations(w, run.Violations);
             w.WriteString("replay", report.ReplayCommand(run));
+            WriteRunAdditions(w, report, run);
             w.WriteEndObject();
         }
 
         w.WriteEndArray();
     }
+
+    /// <summary>Per-run fields added later: how it ended, its strategy (turns for PCT's pre-run), every violation counted.</summary>
+    private static void WriteRunAdditions(Utf8JsonWriter w, ExploreReport report, ExploreRun run)
+    {
+        w.WriteString("outcome", OutcomeName(run.Outcome));
+        w.WriteString("strategy", report.StrategyOf(run));
+        w.WriteNumber("violations_total", run.ViolationsTotal);
+    }
+
+    private static void WriteRefusedRuns(Utf8JsonWriter w, ExploreReport report)
+    {
+        w.WriteStartArray("refused_runs");
+        foreach (ExploreRun run in report.Summary.Refused)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("run", run.Index);
+            w.WriteNumber("seed", run.Seed);
+            w.WriteString("strategy", report.StrategyOf(run));
+            w.WriteString("refusal", run.Failure);
+            w.WriteNumber("scheduling_points", run.Points);
+            w.WriteString("replay", report.ReplayCommand(run));
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static string OutcomeName(ExploreOutcome outcome) => outcome switch
+    {
+        ExploreOutcome.Violations => "violations",
+        ExploreOutcome.Failed => "failed",
+        ExploreOutcome.Refused => "refused",
+        _ => "internal_error",
+    };
 
     private static void WriteNullable(Utf8JsonWriter w, string name, long? value)
     {

@@ -4,8 +4,9 @@ using System.Globalization;
 namespace MmuGather.Cli;
 
 /// <summary>
-/// The self-overwriting status line of <c>explore</c> on a terminal's stderr: runs done,
-/// runs with problems, runs per second of wall time. The explorer calls it from every job's
+/// The self-overwriting status line of <c>explore</c> on a terminal's stderr (a plain line now
+/// and then on a redirected one, through <see cref="SparseProgressWriter"/>): runs done, bad
+/// runs (refused ones are not), runs per second of wall time. The explorer calls it from every job's
 /// thread, so writes are serialised.
 /// </summary>
 public sealed class ExploreProgress(TextWriter stderr, long totalRuns)

@@ -8,7 +8,7 @@ namespace MmuGather.Cli;
 /// <summary>
 /// The readable report of <c>explore</c>: what was explored, the summary (runs, bad runs,
 /// runs per checker, wall time), then each kept bad run with its seed, its first violations
-/// and the command that replays it. Everything but the wall time and the rate depends only on
+/// and the command that replays it, then each kept refused run likewise. Everything but the wall time and the rate depends only on
 /// the scenario and the options; lines end with '\n'.
 /// </summary>
 public static class ExploreTextWriter
@@ -27,6 +27,7 @@ public static class ExploreTextWriter
         AppendSummary(sb, report);
         AppendByChecker(sb, report.Summary.RunsByChecker);
         AppendBadRuns(sb, report);
+        AppendRefusedRuns(sb, report);
         return sb.ToString();
     }
 
@@ -51,7 +52,9 @@ public static class ExploreTextWriter
         table.AddRow("runs", runs);
         table.AddRow("runs with violations", Number(s.RunsWithViolations));
         table.AddRow("failed runs (model invariant broken)", Number(s.RunsFailed));
-        table.AddRow("first bad run", s.FirstBadRun is { } first ? Number(first) : "none");
+        table.AddRow("refused runs (not modelled)", Number(s.RunsRefused));
+        table.AddRow("internal errors (simulator bug)", Number(s.RunsInternalError));
+        table.AddRow("first bad run", FirstBadRun(s.FirstBadRun));
         table.AddRow("scheduling points", Number(s.TotalPoints));
         table.AddRow("wall time", s.WallSeconds.ToString("F2", CultureInfo.InvariantCulture) + " s");
         table.AddRow("runs/s", s.RunsPerSecond.ToString("F1", CultureInfo.InvariantCulture));
@@ -62,10 +65,17 @@ public static class ExploreTextWriter
     private static void AppendByChecker(StringBuilder sb, IReadOnlyDictionary<string, long> byChecker) =>
         TextTable.AppendNamedNumbers(sb, "runs with violations, by checker", byChecker, Indent, "none");
 
+    private static string FirstBadRun(long? first) => first switch
+    {
+        null => "none",
+        ExploreRun.PreRunIndex => "the turns pre-run",
+        { } index => Number(index),
+    };
+
     private static void AppendBadRuns(StringBuilder sb, ExploreReport report)
     {
         ExploreSummary s = report.Summary;
-        long bad = s.Bad.Count == 0 ? 0 : s.RunsWithViolations + s.RunsFailed;
+        long bad = s.Bad.Count == 0 ? 0 : report.BadRuns;
         sb.Append('\n');
         if (bad == 0)
         {
@@ -73,26 +83,51 @@ public static class ExploreTextWriter
             return;
         }
 
-        sb.Append("bad runs: ").Append(Number(bad));
-        if (s.Bad.Count < bad)
-        {
-            sb.Append($" (the first {Number(s.Bad.Count)} listed)");
-        }
-
-        sb.Append('\n');
+        AppendListHeader(sb, "bad runs", bad, s.Bad.Count);
         foreach (ExploreRun run in s.Bad)
         {
             AppendBadRun(sb, report, run);
         }
     }
 
+    /// <summary>Refused runs are listed only when there are some, so a clean report is unchanged.</summary>
+    private static void AppendRefusedRuns(StringBuilder sb, ExploreReport report)
+    {
+        ExploreSummary s = report.Summary;
+        if (s.Refused.Count == 0)
+        {
+            return;
+        }
+
+        sb.Append('\n');
+        AppendListHeader(sb, "refused runs", s.RunsRefused, s.Refused.Count);
+        foreach (ExploreRun run in s.Refused)
+        {
+            AppendRunTitle(sb, report, run);
+            sb.Append(Indent + Indent).Append("refused: ").Append(run.Failure).Append('\n');
+            AppendReplay(sb, report, run);
+        }
+    }
+
+    private static void AppendListHeader(StringBuilder sb, string what, long total, int listed)
+    {
+        sb.Append(what).Append(": ").Append(Number(total));
+        if (listed < total)
+        {
+            sb.Append($" (the first {Number(listed)} listed)");
+        }
+
+        sb.Append('\n');
+    }
+
     private static void AppendBadRun(StringBuilder sb, ExploreReport report, ExploreRun run)
     {
-        sb.Append(Indent).Append($"run {Number(run.Index)}, seed {Number(run.Seed)}\n");
+        AppendRunTitle(sb, report, run);
         string detail = Indent + Indent;
         if (run.Failure is { } failure)
         {
-            sb.Append(detail).Append("model invariant broken: ").Append(failure).Append('\n');
+            string what = run.Outcome == ExploreOutcome.InternalError ? "internal error: " : "model invariant broken: ";
+            sb.Append(detail).Append(what).Append(failure).Append('\n');
         }
 
         foreach (Violation v in run.Violations.Take(ViolationsPerRun))
@@ -101,13 +136,24 @@ public static class ExploreTextWriter
             sb.Append(detail).Append(Indent).Append(v.Message).Append('\n');
         }
 
-        if (run.Violations.Count > ViolationsPerRun)
+        // The true total: the kept list is capped (per checker), so its length would under-report.
+        long more = run.ViolationsTotal - Math.Min(run.Violations.Count, ViolationsPerRun);
+        if (more > 0)
         {
-            sb.Append(detail).Append($"... and {Number(run.Violations.Count - ViolationsPerRun)} more violations\n");
+            sb.Append(detail).Append($"... and {Number(more)} more violations\n");
         }
 
-        sb.Append(detail).Append("replay with: ").Append(report.ReplayCommand(run)).Append('\n');
+        AppendReplay(sb, report, run);
     }
+
+    private static void AppendRunTitle(StringBuilder sb, ExploreReport report, ExploreRun run)
+    {
+        string name = run.IsPreRun ? $"pre-run ({report.StrategyOf(run)}, to count pct's scheduling points)" : $"run {Number(run.Index)}";
+        sb.Append(Indent).Append($"{name}, seed {Number(run.Seed)}\n");
+    }
+
+    private static void AppendReplay(StringBuilder sb, ExploreReport report, ExploreRun run) =>
+        sb.Append(Indent + Indent).Append("replay with: ").Append(report.ReplayCommand(run)).Append('\n');
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -36,8 +36,10 @@ public static class HelpText
           0  no checker fired (explore: in no run)
           1  a checker fired (the report lists each violation with its seed and step);
              explore: some run had a violation or broke a model invariant
-          2  bad input: command line or scenario file
-          3  internal error: the model itself failed (a bug in the simulator)
+          2  bad input: command line or scenario file; the run reached what the model does
+             not cover (explore: some run was refused, none was bad)
+          3  internal error: the model itself failed (a bug in the simulator; explore: in
+             some run)
 
         """;
 
@@ -91,8 +93,10 @@ public static class HelpText
         runs with violations, failed runs, runs per checker, first bad run, wall time) and
         each of the first 20 bad runs with its seed, its violations and the command that
         replays it exactly. Runs are independent and merged by index: the report is the
-        same for any --jobs (but for the wall time). Exits 1 if any run had a violation or
-        broke a model invariant, 0 if every run was clean.
+        same for any --jobs (but for the wall time). A run the model refuses (a step
+        reaches what it does not model) is counted and listed apart, with its replay. The
+        summary is always printed; exits 3 if any run hit an internal error, else 1 if any
+        had a violation or broke a model invariant, else 2 if any was refused, else 0.
 
         options:
           --runs N            interleavings to run, 1 to 100000000 (default: 1000)

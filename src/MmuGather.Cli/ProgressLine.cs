@@ -2,8 +2,9 @@ namespace MmuGather.Cli;
 
 /// <summary>
 /// One self-overwriting status line on a terminal's stderr ("step 3/5: thread app/0 step 2
-/// (munmap, line 14)"), so a long run shows where it is. Only used when stderr is a
-/// terminal; reports on stdout are never touched.
+/// (munmap, line 14)"), so a long run shows where it is. On a redirected stderr the writer is
+/// a <see cref="SparseProgressWriter"/>, which turns it into a plain line now and then;
+/// reports on stdout are never touched.
 /// </summary>
 public sealed class ProgressLine(TextWriter stderr)
 {

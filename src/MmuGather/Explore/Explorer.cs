@@ -9,7 +9,9 @@ namespace MmuGather.Explore;
 /// <summary>
 /// Race hunting: runs one scenario under many seeded interleavings (random walk or PCT) and
 /// collects the runs in which a checker fired or a model invariant broke, each with the seed
-/// that replays it (<c>mmugather replay FILE --seed S --strategy X</c>). Runs are independent;
+/// that replays it (<c>mmugather replay FILE --seed S --strategy X</c>). A run that reaches
+/// what the model does not cover is refused, and one that raises is an internal error: both
+/// are outcomes of that run, counted and kept like the others. Runs are independent;
 /// with several jobs each host thread takes every J-th run, and results are merged by run
 /// index, so the summary is the same for any job count.
 /// </summary>
@@ -23,6 +25,23 @@ public static class Explorer
     {
         Simulation sim = ScenarioRunner.Build(scenario, settings: RunSettings.Default);
         sim.Run();
+        return Math.Max(1, sim.Scheduler.Decisions);
+    }
+
+    /// <summary>
+    /// PCT's k from the turns pre-run, which may itself break an invariant, be refused or raise:
+    /// it is then recorded like a seeded run that ended so (index <see cref="ExploreRun.PreRunIndex"/>,
+    /// replayed by <c>run</c>), and k is the decisions it made up to there.
+    /// </summary>
+    private static long PreRun(Scenario scenario, SharedState state)
+    {
+        Simulation sim = ScenarioRunner.Build(scenario, settings: RunSettings.Default);
+        ExploreRun? outcome = RunAndClassify(sim, sim.Options.Seed, ExploreRun.PreRunIndex);
+        if (outcome is not null)
+        {
+            state.RecordPreRun(outcome);
+        }
+
         return Math.Max(1, sim.Scheduler.Decisions);
     }
 
@@ -49,10 +68,10 @@ public static class Explorer
             throw new ArgumentOutOfRangeException(nameof(o), $"jobs must be 1..256, got {o.Jobs}");
         }
 
-        long pctSteps = o.PctSteps ?? (o.Strategy == Strategies.Pct ? EstimatePoints(scenario) : 0);
-        RunSettings settings = SettingsFor(o, Math.Max(1, pctSteps));
         var clock = Stopwatch.StartNew();
         var state = new SharedState(Math.Max(1, o.KeepFailing), o.StopOnFirst);
+        long pctSteps = o.PctSteps ?? (o.Strategy == Strategies.Pct ? PreRun(scenario, state) : 0);
+        RunSettings settings = SettingsFor(o, Math.Max(1, pctSteps));
         var workers = new Thread[o.Jobs];
         for (int j = 0; j < o.Jobs; j++)
         {
@@ -101,18 +120,42 @@ public static class Explorer
     public static ExploreRun? RunOne(Scenario scenario, RunSettings settings, ulong seed, long index, out long points)
     {
         Simulation sim = ScenarioRunner.Build(scenario, seed, settings);
+        ExploreRun? run = RunAndClassify(sim, seed, index);
+        points = sim.Scheduler.Points;
+        return run;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="sim"/> and says how it ended; null when clean. Every exception is an
+    /// outcome of this one run, so one odd interleaving never hides the summary of the others.
+    /// </summary>
+    private static ExploreRun? RunAndClassify(Simulation sim, ulong seed, long index)
+    {
         try
         {
             RunResult r = sim.Run();
-            points = sim.Scheduler.Points;
-            return r.Violations.Count == 0 ? null : new ExploreRun(index, seed, r.Violations, null, points);
+            return r.ViolationsTotal == 0
+                ? null
+                : new ExploreRun(index, seed, r.Violations, null, sim.Scheduler.Points) { ViolationsTotal = r.ViolationsTotal };
         }
         catch (InvariantException e)
         {
-            points = sim.Scheduler.Points;
-            return new ExploreRun(index, seed, [], $"{e.Step}: {e.Relationship}", points);
+            return Ended(sim, seed, index, ExploreOutcome.Failed, $"{e.Step}: {e.Relationship}");
+        }
+        catch (ScenarioException e)
+        {
+            // Thrown at run time only by a step the interleaving led out of the model's reach
+            // (the file was validated before): the message names the file, line and step.
+            return Ended(sim, seed, index, ExploreOutcome.Refused, e.Message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Ended(sim, seed, index, ExploreOutcome.InternalError, $"{e.GetType().Name}: {e.Message}");
         }
     }
+
+    private static ExploreRun Ended(Simulation sim, ulong seed, long index, ExploreOutcome outcome, string what) =>
+        new(index, seed, [], what, sim.Scheduler.Points) { Outcome = outcome };
 
     private static ExploreSummary Summarise(Scenario scenario, ExploreOptions o, long pctSteps, SharedState state, double wall)
     {
@@ -120,8 +163,9 @@ public static class Explorer
         long? first = bad.Count > 0 ? bad[0].Index : null;
         bool stopped = o.StopOnFirst && first is not null;
 
-        // Stopping at the first bad run: every run before it was clean, so the summary is that
-        // one run; jobs may have run a little past it, which must not show (nor depend on --jobs).
+        // Stopping at the first bad run: every run before it was clean or refused, so the
+        // summary is that one run and the refusals before it; jobs may have run a little past
+        // it, which must not show (nor depend on --jobs).
         if (stopped)
         {
             bad = [bad[0]];
@@ -134,35 +178,48 @@ public static class Explorer
             o.Strategy,
             o.BaseSeed,
             pctSteps,
-            Math.Min(limit, state.Done),
-            stopped ? bad.Count(b => b.Violations.Count > 0) : state.RunsWithViolations,
-            stopped ? bad.Count(b => b.Failure is not null) : state.RunsFailed,
+            Math.Max(0, Math.Min(limit, state.Done)),
+            stopped ? Count(bad, ExploreOutcome.Violations) : state.RunsWithViolations,
+            stopped ? Count(bad, ExploreOutcome.Failed) : state.RunsFailed,
             first,
             byChecker,
             bad,
             state.PointsUpTo(limit),
-            wall);
+            wall)
+        {
+            RunsRefused = stopped ? state.RefusedBelow(limit) : state.RunsRefused,
+            RunsInternalError = stopped ? Count(bad, ExploreOutcome.InternalError) : state.RunsInternalError,
+            Refused = [.. state.KeptRefused.Values.Where(r => r.Index < limit)],
+        };
     }
+
+    private static long Count(IEnumerable<ExploreRun> runs, ExploreOutcome outcome) => runs.Count(r => r.Outcome == outcome);
 
     private static SortedDictionary<string, long> CheckersOf(IEnumerable<ExploreRun> runs)
     {
         var byChecker = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (ExploreRun run in runs)
         {
-            foreach (string name in run.Violations.Select(v => v.Checker).Distinct())
-            {
-                byChecker[name] = byChecker.GetValueOrDefault(name) + 1;
-            }
+            AddCheckers(byChecker, run);
         }
 
         return byChecker;
     }
 
+    private static void AddCheckers(SortedDictionary<string, long> byChecker, ExploreRun run)
+    {
+        foreach (string name in run.Violations.Select(v => v.Checker).Distinct())
+        {
+            byChecker[name] = byChecker.GetValueOrDefault(name) + 1;
+        }
+    }
+
     /// <summary>
     /// Results shared by the jobs (the only mutable state they share, under one lock). Bounded:
-    /// counts for every run, details for the <c>keep</c> bad runs of lowest index only, and
-    /// per-run scheduling points only when stopping at the first bad run (the total must then
-    /// leave out the runs other jobs did past it).
+    /// counts for every run, details for the <c>keep</c> bad runs and the <c>keep</c> refused
+    /// runs of lowest index only, and per-run scheduling points and refused indices only when
+    /// stopping at the first bad run (the totals must then leave out the runs other jobs did
+    /// past it).
     /// </summary>
     private sealed class SharedState(int keep, bool stopOnFirst)
     {
@@ -170,25 +227,33 @@ public static class Explorer
 
         private readonly object _lock = new();
         private readonly List<long[]> _pointChunks = [];
+        private readonly List<long> _refusedIndices = [];
         private readonly SortedDictionary<string, long> _byChecker = new(StringComparer.Ordinal);
         private long _totalPoints;
         public long FirstBad = long.MaxValue;
 
         public SortedDictionary<long, ExploreRun> KeptBad { get; } = [];
 
+        public SortedDictionary<long, ExploreRun> KeptRefused { get; } = [];
+
         public IReadOnlyDictionary<string, long> RunsByChecker => _byChecker;
 
         public long Done { get; private set; }
 
+        /// <summary>Runs with violations, failed or with internal errors (what progress shows as bad).</summary>
         public long Bad { get; private set; }
 
         public long RunsWithViolations { get; private set; }
 
         public long RunsFailed { get; private set; }
 
+        public long RunsRefused { get; private set; }
+
+        public long RunsInternalError { get; private set; }
+
         public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Error { get; private set; }
 
-        public void Record(long index, ExploreRun? bad, long points)
+        public void Record(long index, ExploreRun? run, long points)
         {
             lock (_lock)
             {
@@ -199,29 +264,62 @@ public static class Explorer
                     StorePoints(index, points);
                 }
 
-                if (bad is null)
+                if (run is not null)
                 {
-                    return;
+                    Keep(run);
                 }
+            }
+        }
 
-                Bad++;
-                RunsWithViolations += bad.Violations.Count > 0 ? 1 : 0;
-                RunsFailed += bad.Failure is not null ? 1 : 0;
-                foreach (string name in bad.Violations.Select(v => v.Checker).Distinct())
-                {
-                    _byChecker[name] = _byChecker.GetValueOrDefault(name) + 1;
-                }
+        /// <summary>PCT's pre-run ended badly or was refused: neither a done run nor its points count, its outcome does.</summary>
+        public void RecordPreRun(ExploreRun run)
+        {
+            lock (_lock)
+            {
+                Keep(run);
+            }
+        }
 
-                KeptBad[index] = bad;
-                if (KeptBad.Count > keep)
-                {
-                    KeptBad.Remove(KeptBad.Keys.Last());
-                }
+        /// <summary>Refused runs with index below <paramref name="limit"/> (only known when stopping at the first bad run).</summary>
+        public long RefusedBelow(long limit) => _refusedIndices.Count(i => i < limit);
 
-                if (index < FirstBad)
-                {
-                    Interlocked.Exchange(ref FirstBad, index);
-                }
+        private void Keep(ExploreRun run)
+        {
+            if (!run.IsBad)
+            {
+                KeepRefused(run);
+                return;
+            }
+
+            Bad++;
+            RunsWithViolations += run.Outcome == ExploreOutcome.Violations ? 1 : 0;
+            RunsFailed += run.Outcome == ExploreOutcome.Failed ? 1 : 0;
+            RunsInternalError += run.Outcome == ExploreOutcome.InternalError ? 1 : 0;
+            AddCheckers(_byChecker, run);
+            KeepLowest(KeptBad, run);
+            if (run.Index < FirstBad)
+            {
+                Interlocked.Exchange(ref FirstBad, run.Index);
+            }
+        }
+
+        private void KeepRefused(ExploreRun run)
+        {
+            RunsRefused++;
+            if (stopOnFirst)
+            {
+                _refusedIndices.Add(run.Index);
+            }
+
+            KeepLowest(KeptRefused, run);
+        }
+
+        private void KeepLowest(SortedDictionary<long, ExploreRun> kept, ExploreRun run)
+        {
+            kept[run.Index] = run;
+            if (kept.Count > keep)
+            {
+                kept.Remove(kept.Keys.Last());
             }
         }
 

@@ -14,6 +14,7 @@ public sealed class ExploreCommandTests : IDisposable
         "scenario", "file", "strategy", "seed", "pct_depth", "pct_steps", "runs_requested", "runs",
         "runs_with_violations", "runs_failed", "first_bad_run", "stopped_early", "scheduling_points",
         "violations_by_checker", "wall_seconds", "runs_per_second", "bad_runs",
+        "runs_refused", "runs_internal_error", "refused_runs",
     ];
 
     private readonly string _dir = Directory.CreateTempSubdirectory("mmugather-explore-").FullName;

@@ -1,0 +1,125 @@
+using System.Text.Json;
+
+namespace MmuGather.Tests.Cli;
+
+/// <summary>
+/// How <c>explore</c> reports runs that do not simply pass or fail: a run the model refuses (a
+/// step cuts a huge PMD, which it does not model), PCT's turns pre-run ending so, and a run
+/// with more violations than are kept. Each still gets the summary, its seed and its replay.
+/// </summary>
+public sealed class ExploreOutcomeTests : IDisposable
+{
+    /// <summary>
+    /// Thread 1 unmaps one page of region a while thread 0 unmaps a and maps a THP region b
+    /// in its place: when b is already there the page cuts b's huge PMD, and the run is refused.
+    /// </summary>
+    private const string RacyRefusal = """
+        name: racy-refusal
+        machine: { arch: x86, cpus: 2, memory: 4GiB }
+        processes:
+          - name: app
+            threads:
+              - cpu: 0
+                steps:
+                  - mmap: { name: a, length: 4MiB }
+                  - munmap: { region: a }
+                  - mmap: { name: b, length: 4MiB, populate: true, thp: true }
+              - cpu: 1
+                steps:
+                  - munmap: { region: a, offset: 4KiB, length: 4KiB }
+        """;
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("mmugather-explore-outcome-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void RacyRefusalIsCountedAndEachKeptOneReplaysToTheSameRefusal()
+    {
+        string file = Write("racy-refusal.yaml", RacyRefusal);
+
+        CliRun explore = CliHarness.Run("explore", file, "--runs", "40", "--format", "json");
+
+        Assert.Equal(2, explore.ExitCode);
+        Assert.Empty(explore.Stderr);
+        using JsonDocument json = JsonDocument.Parse(explore.Stdout);
+        JsonElement root = json.RootElement;
+        long refused = root.GetProperty("runs_refused").GetInt64();
+        Assert.InRange(refused, 1, 39);
+        Assert.Equal(40, root.GetProperty("runs").GetInt64());
+        Assert.Equal(0, root.GetProperty("runs_with_violations").GetInt64());
+        Assert.Empty(root.GetProperty("bad_runs").EnumerateArray());
+        JsonElement first = root.GetProperty("refused_runs")[0];
+        string refusal = first.GetProperty("refusal").GetString()!;
+        Assert.StartsWith($"{file}:13: thread app/1 step 1 (munmap, line 13): ", refusal);
+        Assert.EndsWith("the model refuses this run", refusal);
+
+        CliRun again = CliHarness.Run(ShellWords.Split(first.GetProperty("replay").GetString()!).Skip(1).ToArray());
+
+        Assert.Equal(2, again.ExitCode);
+        Assert.Equal($"error: {refusal}\n", again.Stderr);
+    }
+
+    [Fact]
+    public void TextReportListsRefusedRunsAfterTheSummary()
+    {
+        string file = Write("racy-refusal.yaml", RacyRefusal);
+
+        CliRun explore = CliHarness.Run("explore", file, "--runs", "40");
+
+        Assert.Equal(2, explore.ExitCode);
+        Assert.Matches(@"\n  refused runs \(not modelled\) +[1-9][0-9]*\n", explore.Stdout);
+        Assert.Contains("\nbad runs: none\n\nrefused runs: ", explore.Stdout);
+        Assert.Matches(@"\n  run [0-9]+, seed [0-9]+\n    refused: .*:13: thread app/1 step 1 \(munmap, line 13\): .*\n    replay with: mmugather replay ", explore.Stdout);
+    }
+
+    [Fact]
+    public void PctPreRunThatIsRefusedIsListedWithItsRunReplayAndTheSummaryIsPrinted()
+    {
+        // Three tries at the page: under the turns strategy the third comes after b is mapped.
+        string yaml = RacyRefusal + "\n          - munmap: { region: a, offset: 4KiB, length: 4KiB }\n          - munmap: { region: a, offset: 4KiB, length: 4KiB }\n";
+        string file = Write("pre-run-refused.yaml", yaml);
+
+        CliRun explore = CliHarness.Run("explore", file, "--runs", "4", "--strategy", "pct", "--format", "json");
+
+        Assert.Equal(2, explore.ExitCode);
+        using JsonDocument json = JsonDocument.Parse(explore.Stdout);
+        JsonElement root = json.RootElement;
+        Assert.Equal(4, root.GetProperty("runs").GetInt64());
+        JsonElement preRun = root.GetProperty("refused_runs")[0];
+        Assert.Equal(-1, preRun.GetProperty("run").GetInt64());
+        Assert.Equal("turns", preRun.GetProperty("strategy").GetString());
+        Assert.Equal($"mmugather run {file} --seed 1", preRun.GetProperty("replay").GetString());
+        Assert.Contains("step 3 (munmap, line 15)", preRun.GetProperty("refusal").GetString(), StringComparison.Ordinal);
+
+        CliRun again = CliHarness.Run("run", file, "--seed", "1");
+
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("the model refuses this run", again.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ViolationsPastTheKeptOnesAreCountedInFull()
+    {
+        string file = Write("free-before-flush.yaml", TestScenarios.Munmap(64, spinner: true, bugs: "free-before-flush"));
+
+        CliRun json = CliHarness.Run("explore", file, "--runs", "1", "--format", "json");
+        CliRun text = CliHarness.Run("explore", file, "--runs", "1");
+
+        using JsonDocument doc = JsonDocument.Parse(json.Stdout);
+        JsonElement bad = doc.RootElement.GetProperty("bad_runs")[0];
+        long total = bad.GetProperty("violations_total").GetInt64();
+        Assert.True(total > bad.GetProperty("violations").GetArrayLength(), $"{total} violations, all kept: the test needs more");
+        CliRun replay = CliHarness.Run([.. ShellWords.Split(bad.GetProperty("replay").GetString()!).Skip(1), "--format", "json"]);
+        using JsonDocument replayed = JsonDocument.Parse(replay.Stdout);
+        Assert.Equal(replayed.RootElement.GetProperty("violations_total").GetInt64(), total);
+        Assert.Contains($"\n    ... and {total - MmuGather.Cli.ExploreTextWriter.ViolationsPerRun} more violations\n", text.Stdout, StringComparison.Ordinal);
+    }
+
+    private string Write(string name, string yaml)
+    {
+        string path = Path.Combine(_dir, name);
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+}
