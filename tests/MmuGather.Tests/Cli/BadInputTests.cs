@@ -102,7 +102,7 @@ public sealed class BadInputTests : IDisposable
 
         CliRun run = Timed(() => CliHarness.Run("run", file));
 
-        AssertBadInput(run, $"error: {file}:1010: the YAML has more than 50000 nodes once aliases are expanded (limit 50000)");
+        AssertBadInput(run, $"error: {file}:1010: the YAML has more than 65536 nodes once aliases are expanded (limit 65536)");
     }
 
     [Fact]

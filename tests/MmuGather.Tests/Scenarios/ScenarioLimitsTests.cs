@@ -50,6 +50,20 @@ public sealed class ScenarioLimitsTests
         AssertRefused(over, 3 + (2 * (4 + 2_048)) + 4 + 1, "more than 4096 steps in all (limit 4096)");
     }
 
+    [Fact]
+    public void AFileAtTheStepLimitsWithEveryArgumentWrittenOutIsWithinTheNodeLimit()
+    {
+        const string Touch = "          - touch: { region: f, write: true, offset: 0, length: 4KiB, repeat: 1 }\n";
+        string yaml = Header + "  - name: a\n    threads:\n      - cpu: 0\n        steps:\n"
+            + "          - mmap: { name: f, length: 4KiB, populate: true, kind: anon, thp: false }\n"
+            + string.Concat(Enumerable.Repeat(Touch, 2_047))
+            + "      - cpu: 1\n        steps:\n" + string.Concat(Enumerable.Repeat(Touch, 2_048));
+
+        Scenario scenario = Parse(yaml);
+
+        Assert.Equal(4_096, scenario.Processes[0].Threads.Sum(t => t.Steps.Count));
+    }
+
     [Theory]
     [InlineData(64, false)]
     [InlineData(65, true)]
