@@ -3,7 +3,7 @@ using System.Text;
 
 namespace MmuGather.Tests.Scenarios;
 
-/// <summary>What a fuzz run saw: mutants per exit code (-1: parsed only, over the run budget) and the slowest one.</summary>
+/// <summary>What a fuzz run saw: mutants per exit code (-1: parsed only, valid but over the fuzz run limits) and the slowest one.</summary>
 internal sealed class FuzzFigures
 {
     private readonly SortedDictionary<int, int> _byExit = [];
@@ -28,7 +28,7 @@ internal sealed class FuzzFigures
         sb.Append(CultureInfo.InvariantCulture, $"mutants: {mutants}, total {_total.TotalSeconds:F1} s\n");
         foreach ((int code, int count) in _byExit)
         {
-            string label = code < 0 ? "parsed only (over the fuzz run budget)" : $"exit {code}";
+            string label = code < 0 ? "parsed only (valid, over the fuzz run limits)" : $"exit {code}";
             sb.Append(CultureInfo.InvariantCulture, $"  {label}: {count}\n");
         }
 

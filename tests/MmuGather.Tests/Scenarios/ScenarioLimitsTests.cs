@@ -154,6 +154,22 @@ public sealed class ScenarioLimitsTests
     }
 
     [Fact]
+    public void BeyondEightThreadsAPageAccessWeighsThreadsOverEight()
+    {
+        // 16 threads: each of the 64 populated pages weighs 2.
+        string yaml = Header + "  - name: a\n    threads:\n      - cpu: 0\n        steps:\n"
+            + "          - mmap: { name: f, length: 256KiB, populate: true }\n"
+            + string.Concat(Enumerable.Repeat("      - cpu: 1\n        steps: [ spin ]\n", 15));
+        _ = ScenarioParser.Parse(yaml, SourceFile, ScenarioLimits.Default with { PageAccesses = 128 });
+
+        ScenarioException e = Assert.Throws<ScenarioException>(
+            () => ScenarioParser.Parse(yaml, SourceFile, ScenarioLimits.Default with { PageAccesses = 127 }));
+
+        Assert.Equal("the steps up to this one imply 64 page accesses, which weigh 128 with 16 threads (16/8 each), more than the simulator runs in reasonable time (limit 127)", e.What);
+        Assert.Equal(8, e.Line);
+    }
+
+    [Fact]
     public void ALengthTimesARepeatBeyondSixtyFourBitsIsStillCounted()
     {
         string yaml = Header + "  - name: a\n    threads:\n      - cpu: 0\n        steps:\n"
