@@ -38,20 +38,32 @@ public static class ScenarioParser
     /// <summary>Values accepted for <c>kernel.gather</c> (which mmu_gather the kernel runs).</summary>
     public static IReadOnlyList<string> KnownGatherModes => s_knownGatherModes;
 
-    /// <summary>Reads and parses the file at <paramref name="path"/>.</summary>
-    public static Scenario ParseFile(string path)
+    /// <summary>Reads and parses the file at <paramref name="path"/> under <see cref="ScenarioLimits.Default"/>.</summary>
+    public static Scenario ParseFile(string path) => ParseFile(path, ScenarioLimits.Default);
+
+    /// <summary>Reads (at most <see cref="ScenarioLimits.FileBytes"/> + 1 bytes) and parses the file at <paramref name="path"/>.</summary>
+    public static Scenario ParseFile(string path, ScenarioLimits limits)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Parse(ReadText(path), path);
+        ArgumentNullException.ThrowIfNull(limits);
+        return Parse(ScenarioFileReader.Read(path, limits), path, limits);
     }
 
-    /// <summary>Parses <paramref name="yamlText"/>; <paramref name="sourcePath"/> is only used in messages and the result.</summary>
-    public static Scenario Parse(string yamlText, string sourcePath)
+    /// <summary>Parses <paramref name="yamlText"/> under <see cref="ScenarioLimits.Default"/>; <paramref name="sourcePath"/> is only used in messages and the result.</summary>
+    public static Scenario Parse(string yamlText, string sourcePath) => Parse(yamlText, sourcePath, ScenarioLimits.Default);
+
+    /// <summary>Parses <paramref name="yamlText"/>, refusing anything over <paramref name="limits"/>.</summary>
+    public static Scenario Parse(string yamlText, string sourcePath, ScenarioLimits limits)
     {
         ArgumentNullException.ThrowIfNull(yamlText);
         ArgumentNullException.ThrowIfNull(sourcePath);
+        ArgumentNullException.ThrowIfNull(limits);
+        ScenarioFileReader.CheckLength(yamlText, sourcePath, limits.FileBytes);
         var reader = new ScenarioNodeReader(sourcePath);
-        return ReadScenario(reader, YamlDocumentLoader.LoadRoot(yamlText, reader));
+        Scenario scenario = ReadScenario(reader, YamlDocumentLoader.LoadRoot(yamlText, reader, limits));
+        WorkloadValidator.Validate(reader, scenario, limits);
+        GatherModeValidator.Validate(reader, scenario);
+        return scenario;
     }
 
     /// <summary>
@@ -66,27 +78,6 @@ public static class ScenarioParser
         return LengthParser.TryParse(text, out ulong bytes, out string error)
             ? bytes
             : throw new ScenarioException(LengthSource, 0, error);
-    }
-
-    private static string ReadText(string path)
-    {
-        if (Directory.Exists(path))
-        {
-            throw new ScenarioException(path, 0, "is a directory, not a scenario file");
-        }
-
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new ScenarioException(path, 0, "file not found");
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new ScenarioException(path, 0, $"cannot read the file: {ex.Message}");
-        }
     }
 
     private static Scenario ReadScenario(ScenarioNodeReader reader, YamlNode root)

@@ -12,9 +12,9 @@ internal static class YamlDocumentLoader
 {
     private const string DuplicateKeyPrefix = "Duplicate key ";
 
-    public static YamlNode LoadRoot(string text, ScenarioNodeReader reader)
+    public static YamlNode LoadRoot(string text, ScenarioNodeReader reader, ScenarioLimits limits)
     {
-        YamlStream stream = Load(text, reader);
+        YamlStream stream = Load(text, reader, limits);
         if (stream.Documents.Count == 0)
         {
             throw reader.Error(1, "the file is empty (expected a mapping with at least 'name' and 'processes')");
@@ -29,13 +29,14 @@ internal static class YamlDocumentLoader
         return stream.Documents[0].RootNode;
     }
 
-    private static YamlStream Load(string text, ScenarioNodeReader reader)
+    private static YamlStream Load(string text, ScenarioNodeReader reader, ScenarioLimits limits)
     {
         var parser = new TrackingYamlParser(new Parser(new StringReader(text)));
         var stream = new YamlStream();
         try
         {
-            stream.Load(parser);
+            // The limits see each event before the representation model recurses into it.
+            stream.Load(new LimitingYamlParser(parser, reader, limits));
         }
         catch (YamlException ex)
         {
