@@ -14,20 +14,13 @@ internal static class NativeRefusals
     public static void Check(Scenario scenario, NativeHost host)
     {
         string file = scenario.SourcePath;
-        if (host.Refusal is { } hostRefusal)
-        {
-            throw new NativeRefusedException(hostRefusal, file);
-        }
-
         string[] lines = System.IO.File.Exists(file) ? System.IO.File.ReadAllLines(file) : [];
+
+        // What no host could run comes first (the answer does not depend on the host); then
+        // what this host cannot.
         if (scenario.Machine.Arch != "x86")
         {
             throw new NativeRefusedException($"arch '{scenario.Machine.Arch}' is not this host's: native runs only 'x86' scenarios (plain x86-64 IPI flushes)", file, LineOf(lines, "arch"));
-        }
-
-        if (scenario.Machine.Cpus > host.Cpus)
-        {
-            throw new NativeRefusedException($"the scenario has {scenario.Machine.Cpus} cpus, the host {host.Cpus}", file, LineOf(lines, "cpus"));
         }
 
         if (scenario.Kernel.Bugs.Count > 0)
@@ -47,7 +40,6 @@ internal static class NativeRefusals
 
         foreach (ProcessSpec process in scenario.Processes)
         {
-            var kinds = new Dictionary<string, MappingKind>(StringComparer.Ordinal);
             foreach (ThreadSpec thread in process.Threads)
             {
                 if (thread.Mask != 1UL << thread.Cpu)
@@ -55,6 +47,28 @@ internal static class NativeRefusals
                     throw new NativeRefusedException("a thread with 'cpus:' (allowed to migrate) is not run natively: native threads are pinned to one CPU", file, thread.Line);
                 }
 
+                foreach (Step step in thread.Steps)
+                {
+                    CheckStep(step, file);
+                }
+            }
+        }
+
+        if (host.Refusal is { } hostRefusal)
+        {
+            throw new NativeRefusedException(hostRefusal, file);
+        }
+
+        if (scenario.Machine.Cpus > host.Cpus)
+        {
+            throw new NativeRefusedException($"the scenario has {scenario.Machine.Cpus} cpus, the host {host.Cpus}", file, LineOf(lines, "cpus"));
+        }
+
+        foreach (ProcessSpec process in scenario.Processes)
+        {
+            var kinds = new Dictionary<string, MappingKind>(StringComparer.Ordinal);
+            foreach (ThreadSpec thread in process.Threads)
+            {
                 if (thread.Cpu >= host.Cpus)
                 {
                     throw new NativeRefusedException($"cpu {thread.Cpu} does not exist on the host ({host.Cpus} CPUs)", file, thread.Line);
@@ -62,13 +76,24 @@ internal static class NativeRefusals
 
                 foreach (Step step in thread.Steps)
                 {
-                    CheckStep(step, kinds, host, file);
+                    CheckHostStep(step, kinds, host, file);
                 }
             }
         }
     }
 
-    private static void CheckStep(Step step, Dictionary<string, MappingKind> kinds, NativeHost host, string file)
+    private static void CheckStep(Step step, string file)
+    {
+        switch (step)
+        {
+            case GupFastStep:
+                throw new NativeRefusedException("gup_fast is not run natively yet (no faithful user-space trigger of get_user_pages_fast is wired up)", file, step.Line);
+            case MadviseStep a when a.Advice != "dontneed":
+                throw new NativeRefusedException($"madvise advice '{a.Advice}' is not run natively", file, step.Line);
+        }
+    }
+
+    private static void CheckHostStep(Step step, Dictionary<string, MappingKind> kinds, NativeHost host, string file)
     {
         switch (step)
         {
@@ -80,12 +105,8 @@ internal static class NativeRefusals
                 }
 
                 break;
-            case GupFastStep:
-                throw new NativeRefusedException("gup_fast is not run natively yet (no faithful user-space trigger of get_user_pages_fast is wired up)", file, step.Line);
             case WritebackStep w when kinds.TryGetValue(w.Region, out MappingKind k) && k == MappingKind.Anon:
                 throw new NativeRefusedException($"writeback of '{w.Region}': anonymous memory has no file to write back", file, step.Line);
-            case MadviseStep a when a.Advice != "dontneed":
-                throw new NativeRefusedException($"madvise advice '{a.Advice}' is not run natively", file, step.Line);
         }
     }
 

@@ -31,12 +31,12 @@ internal static class NativeWorker
 
         Scenario scenario = ScenarioParser.ParseFile(args[0]);
         ProcessSpec process = scenario.Processes[index];
-        ulong home = 1UL << process.Threads[0].Cpu;
+        ulong home = 1UL << HomeCpu(process);
         PinRuntimeThreads(home, []);
 
         WarmUp(process.Threads[0].Cpu);
         var regions = new Dictionary<string, NativeRegion>(StringComparer.Ordinal);
-        var threads = process.Threads.Select(t => new WorkerThread(t, regions)).ToArray();
+        var threads = process.Threads.Select(t => new WorkerThread(t, regions, RealtimeSpinner(scenario, t))).ToArray();
         foreach (WorkerThread t in threads)
         {
             t.Start();
@@ -129,7 +129,7 @@ internal static class NativeWorker
         ];
         Libc.sched_setscheduler(0, 0, [0]); // SCHED_OTHER, as now: binds the call the spin step makes
         var scratch = new Dictionary<string, NativeRegion>(StringComparer.Ordinal);
-        var t = new WorkerThread(new ThreadSpec(cpu, steps, 0), scratch);
+        var t = new WorkerThread(new ThreadSpec(cpu, steps, 0), scratch, realtime: false);
         foreach (Step step in steps)
         {
             string outcome = t.Execute(step);
@@ -144,6 +144,18 @@ internal static class NativeWorker
             Libc.close(r.Fd);
         }
     }
+
+    /// <summary>Where the process's runtime threads live: the CPU of its first thread with more than spinning to do.</summary>
+    private static int HomeCpu(ProcessSpec process) =>
+        (process.Threads.FirstOrDefault(t => t.Steps.Any(s => s is not SpinStep)) ?? process.Threads[0]).Cpu;
+
+    /// <summary>
+    /// A spinner runs SCHED_FIFO only when it has its CPU to itself: no other scenario thread
+    /// and no process's runtime threads there (a real-time busy loop would starve them).
+    /// </summary>
+    private static bool RealtimeSpinner(Scenario scenario, ThreadSpec thread) =>
+        scenario.Processes.SelectMany(p => p.Threads).Count(t => t.Cpu == thread.Cpu) == 1
+        && scenario.Processes.All(p => HomeCpu(p) != thread.Cpu);
 
     private static void PinRuntimeThreads(ulong mask, HashSet<int> except)
     {
@@ -173,7 +185,7 @@ internal sealed class NativeRegion(IntPtr start, ulong length, MappingKind kind,
 }
 
 /// <summary>One scenario thread: a dedicated OS thread pinned to its CPU, running its steps on demand.</summary>
-internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeRegion> regions)
+internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeRegion> regions, bool realtime)
 {
     private const ulong PageSize = 4096;
     private const ulong HugeSize = 2UL << 20;
@@ -307,6 +319,11 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
 
                 // Real-time priority: no ordinary task of the host takes this CPU from the
                 // spinner (which would take the CPU out of the mm and change the count).
+                if (!realtime)
+                {
+                    return "ok (SCHED_OTHER: its CPU is shared)";
+                }
+
                 return Libc.sched_setscheduler(0, Libc.SchedFifo, [1]) == 0 ? "ok" : "ok (not SCHED_FIFO: " + Libc.ErrnoText(Libc.Errno) + ")";
             case ExitStep:
                 return "ok";
