@@ -20,6 +20,12 @@ public static class CliMain
         try
         {
             // The native executor and its hidden worker mode parse their own arguments (Native/).
+            if (args is ["help", Native.NativeCommand.Name])
+            {
+                stdout.Write(Native.NativeCommand.Help);
+                return ExitCode.Clean;
+            }
+
             if (args.Length > 0 && args[0] is Native.NativeCommand.Name or Native.NativeWorker.Command)
             {
                 return args[0] == Native.NativeCommand.Name

@@ -109,10 +109,19 @@ public static class NativeCommand
         }
 
         var runs = new List<List<NativeSample>>();
-        for (int r = 0; r < reps; r++)
+        try
         {
-            using var session = new NativeSession(scenario, NativeHost.Current);
-            runs.Add(session.Run());
+            for (int r = 0; r < reps; r++)
+            {
+                using var session = new NativeSession(scenario, NativeHost.Current);
+                runs.Add(session.Run());
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException)
+        {
+            // A worker died, timed out or answered nonsense: its session killed what was left.
+            stderr.Write($"native: failed: {e.Message}\n");
+            return ExitCode.InternalError;
         }
 
         var report = NativeReport.From(scenario, NativeHost.Current, runs);
