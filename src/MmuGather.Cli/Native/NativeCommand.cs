@@ -131,13 +131,15 @@ public static class NativeCommand
 }
 
 /// <summary>A median with its range, over the repetitions.</summary>
-internal readonly record struct Spread(long Median, long Min, long Max)
+internal readonly record struct Spread(long Median, long Min, long Max, IReadOnlyList<long> Runs)
 {
+    /// <summary>The median (for an even count, the mean of the two middle values rounded down), min and max of <paramref name="values"/>, which are kept in run order too.</summary>
     public static Spread Of(IEnumerable<long> values)
     {
-        long[] v = values.Order().ToArray();
+        long[] runs = values.ToArray();
+        long[] v = runs.Order().ToArray();
         long median = v.Length % 2 == 1 ? v[v.Length / 2] : (v[(v.Length / 2) - 1] + v[v.Length / 2]) / 2;
-        return new Spread(median, v[0], v[^1]);
+        return new Spread(median, v[0], v[^1], runs);
     }
 
     public override string ToString() => Min == Max ? $"{Median} [{Min}]" : $"{Median} [{Min}..{Max}]";
@@ -148,6 +150,13 @@ internal readonly record struct Spread(long Median, long Min, long Max)
         w.WriteNumber("median", Median);
         w.WriteNumber("min", Min);
         w.WriteNumber("max", Max);
+        w.WriteStartArray("runs");
+        foreach (long r in Runs)
+        {
+            w.WriteNumberValue(r);
+        }
+
+        w.WriteEndArray();
         w.WriteEndObject();
     }
 }
