@@ -19,6 +19,20 @@ public static class CliMain
         ArgumentNullException.ThrowIfNull(stderr);
         try
         {
+            // The native executor and its hidden worker mode parse their own arguments (Native/).
+            if (args is ["help", Native.NativeCommand.Name])
+            {
+                stdout.Write(Native.NativeCommand.Help);
+                return ExitCode.Clean;
+            }
+
+            if (args.Length > 0 && args[0] is Native.NativeCommand.Name or Native.NativeWorker.Command)
+            {
+                return args[0] == Native.NativeCommand.Name
+                    ? Native.NativeCommand.Execute(args[1..], stdout, stderr)
+                    : Native.NativeWorker.Run(args[1..]);
+            }
+
             return Dispatch(ArgumentParser.Parse(args), stdout, progress);
         }
         catch (Exception ex)

@@ -17,6 +17,7 @@ public static class HelpText
                                 [--trace OUT.json] [--format text|json]
           mmugather compare FILE [--arch A,B,...] [--strategy turns|time] [--seed S]
                                  [--format text|json]
+          mmugather native FILE [--reps N] [--format text|json]
           mmugather help [COMMAND]
           mmugather --help | --version
 
@@ -30,6 +31,8 @@ public static class HelpText
                   CPU for ui.perfetto.dev
           compare run FILE on several architecture back-ends and print one table, a row
                   per architecture: shootdowns, broadcasts, flushes, cycles, violations
+          native  run FILE as real system calls on this Linux host and count remote
+                  flush rounds, minor faults and wall time per step (docs/native.md)
           help    show this help, or the help of COMMAND
 
         exit codes:
@@ -170,6 +173,7 @@ public static class HelpText
         "explore" => Explore,
         "replay" => Replay,
         "compare" => Compare,
+        Native.NativeCommand.Name => Native.NativeCommand.Help,
         _ => General,
     };
 }

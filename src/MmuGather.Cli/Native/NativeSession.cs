@@ -1,0 +1,377 @@
+using System.Diagnostics;
+using System.Globalization;
+using MmuGather.Scenarios;
+
+namespace MmuGather.Cli.Native;
+
+/// <summary>One measured step of one repetition.</summary>
+internal sealed record NativeSample(int Thread, int StepIndex, long FlushRounds, long MinorFaults, long WallNs, long NoiseFlushRounds, long NoiseMinorFaults, string Outcome);
+
+/// <summary>
+/// One repetition of a scenario on the host: starts one worker process per scenario
+/// process, hands out turns in the model's <c>turns</c> order (threads in file order, one
+/// whole step each; a thread whose step names a region its process has not mapped yet is
+/// passed over), and around every step reads the perf counters of every thread of every
+/// worker; then watches an idle window as long as the step. Disposing kills what is left.
+/// </summary>
+internal sealed class NativeSession : IDisposable
+{
+    private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_stepTimeout = TimeSpan.FromSeconds(300);
+
+    private readonly Scenario _scenario;
+    private readonly NativeHost _host;
+    private readonly List<Worker> _workers = [];
+
+    public NativeSession(Scenario scenario, NativeHost host)
+    {
+        _scenario = scenario;
+        _host = host;
+    }
+
+    /// <summary>The pids of the worker processes started so far (for tests).</summary>
+    public IReadOnlyList<int> WorkerPids => _workers.Select(w => w.Process.Id).ToArray();
+
+    public List<NativeSample> Run()
+    {
+        for (int p = 0; p < _scenario.Processes.Count; p++)
+        {
+            _workers.Add(Worker.Start(_scenario.SourcePath, p));
+        }
+
+        foreach (Worker w in _workers)
+        {
+            string ready = w.ReadLine(s_startTimeout) ?? throw w.Failure("did not start");
+            if (!ready.StartsWith("ready", StringComparison.Ordinal))
+            {
+                throw w.Failure($"said '{ready}' instead of ready");
+            }
+        }
+
+        // Global thread list in file order: (worker, thread index in the process).
+        var threads = new List<(Worker Worker, ThreadSpec Spec, int Local)>();
+        for (int p = 0; p < _scenario.Processes.Count; p++)
+        {
+            for (int t = 0; t < _scenario.Processes[p].Threads.Count; t++)
+            {
+                threads.Add((_workers[p], _scenario.Processes[p].Threads[t], t));
+            }
+        }
+
+        var next = new int[threads.Count];
+        var mapped = _workers.Select(_ => new HashSet<string>(StringComparer.Ordinal)).ToArray();
+        var samples = new List<NativeSample>();
+        int current = threads.Count - 1;
+        while (true)
+        {
+            int chosen = -1;
+            for (int d = 1; d <= threads.Count; d++)
+            {
+                int i = (current + d) % threads.Count;
+                var (w, spec, _) = threads[i];
+                if (next[i] < spec.Steps.Count && Ready(spec.Steps[next[i]], mapped[_workers.IndexOf(w)]))
+                {
+                    chosen = i;
+                    break;
+                }
+            }
+
+            if (chosen < 0)
+            {
+                if (Enumerable.Range(0, threads.Count).Any(i => next[i] < threads[i].Spec.Steps.Count))
+                {
+                    throw new InvalidOperationException("every thread left waits for a region no thread maps");
+                }
+
+                break;
+            }
+
+            current = chosen;
+            var (worker, threadSpec, local) = threads[chosen];
+            Step step = threadSpec.Steps[next[chosen]];
+            samples.Add(RunStep(worker, chosen, local, next[chosen], step));
+            if (step is MmapStep m)
+            {
+                mapped[_workers.IndexOf(worker)].Add(m.Name);
+            }
+
+            next[chosen]++;
+        }
+
+        return samples;
+    }
+
+    private static bool Ready(Step step, HashSet<string> mapped) => step switch
+    {
+        MunmapStep s => mapped.Contains(s.Region),
+        MadviseStep s => mapped.Contains(s.Region),
+        TouchStep s => mapped.Contains(s.Region),
+        WritebackStep s => mapped.Contains(s.Region),
+        GupFastStep s => mapped.Contains(s.Region),
+        _ => true,
+    };
+
+    private NativeSample RunStep(Worker worker, int thread, int local, int stepIndex, Step step)
+    {
+        foreach (Worker w in _workers.Where(w => !w.Exited))
+        {
+            w.AttachNewThreads(_host);
+        }
+
+        (long flush0, long faults0) = Totals();
+        long t0 = Stopwatch.GetTimestamp();
+        worker.Send($"step {local}");
+        string reply = worker.ReadLine(s_stepTimeout) ?? throw worker.Failure($"gave no answer to step {local} (line {step.Line})");
+        long wallNs;
+        string outcome;
+        string[] words = reply.Split(' ', 4);
+        if (words[0] == "exit")
+        {
+            if (!worker.Process.WaitForExit(s_stepTimeout))
+            {
+                throw worker.Failure("did not exit");
+            }
+
+            worker.Exited = true;
+            wallNs = (long)Stopwatch.GetElapsedTime(t0).TotalNanoseconds;
+            outcome = "ok (process exited)";
+        }
+        else if (words.Length == 4 && words[0] == "done")
+        {
+            wallNs = long.Parse(words[2], CultureInfo.InvariantCulture);
+            outcome = words[3];
+        }
+        else
+        {
+            throw worker.Failure($"answered '{reply}' to step {local}");
+        }
+
+        (long flush1, long faults1) = Totals();
+
+        // The idle window: everything stays as it is (spinners spin) for as long as the step took.
+        Idle(TimeSpan.FromTicks(Math.Max(1, wallNs / 100)));
+        (long flush2, long faults2) = Totals();
+        return new NativeSample(thread, stepIndex, flush1 - flush0, faults1 - faults0, wallNs, flush2 - flush1, faults2 - faults1, outcome);
+    }
+
+    private static void Idle(TimeSpan length)
+    {
+        if (length >= TimeSpan.FromMilliseconds(5))
+        {
+            Thread.Sleep(length);
+            return;
+        }
+
+        long t0 = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(t0) < length)
+        {
+            Thread.SpinWait(20);
+        }
+    }
+
+    private (long Flush, long Faults) Totals()
+    {
+        long flush = 0, faults = 0;
+        foreach (Worker w in _workers)
+        {
+            foreach (PerfCounter f in w.Counters.Values)
+            {
+                flush += f.Read();
+            }
+
+            faults += w.ReadMinorFaults();
+        }
+
+        return (flush, faults);
+    }
+
+    public void Dispose()
+    {
+        foreach (Worker w in _workers)
+        {
+            w.Dispose();
+        }
+    }
+
+    /// <summary>A worker process and the perf counters on each of its threads.</summary>
+    private sealed class Worker : IDisposable
+    {
+        private readonly System.Text.StringBuilder _stderr = new();
+
+        private Worker(Process process) => Process = process;
+
+        public Process Process { get; }
+
+        public bool Exited { get; set; }
+
+        public Dictionary<int, PerfCounter> Counters { get; } = [];
+
+        private long _minorFaults;
+
+        /// <summary>
+        /// The process's minor faults (/proc/PID/stat field 10: live and exited threads),
+        /// which unlike the perf software event include the faults taken for populate (GUP);
+        /// the last value read once the process is gone.
+        /// </summary>
+        public long ReadMinorFaults()
+        {
+            try
+            {
+                string stat = File.ReadAllText($"/proc/{Process.Id}/stat");
+                string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (!Exited)
+                {
+                    _minorFaults = long.Parse(fields[7], CultureInfo.InvariantCulture);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone: keep the last value.
+            }
+
+            return _minorFaults;
+        }
+
+        public static Worker Start(string file, int index)
+        {
+            var psi = WorkerCommand.StartInfo();
+            foreach (string a in new[] { NativeWorker.Command, Path.GetFullPath(file), index.ToString(CultureInfo.InvariantCulture), Environment.ProcessId.ToString(CultureInfo.InvariantCulture) })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            psi.RedirectStandardInput = true;
+            psi.RedirectStandardOutput = true;
+            psi.RedirectStandardError = true;
+            psi.UseShellExecute = false;
+
+            // Fewer runtime-made mappings (and their flushes) inside the measured process:
+            // no W^X double mapping of JIT code, no background re-JIT.
+            psi.Environment["DOTNET_EnableWriteXorExecute"] = "0";
+            psi.Environment["DOTNET_TieredCompilation"] = "0";
+            psi.Environment["DOTNET_gcServer"] = "0";
+            var process = new Process { StartInfo = psi };
+            var worker = new Worker(process);
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is not null)
+                {
+                    lock (worker._stderr)
+                    {
+                        worker._stderr.AppendLine(e.Data);
+                    }
+                }
+            };
+            process.Start();
+            process.BeginErrorReadLine();
+            return worker;
+        }
+
+        public void Send(string line)
+        {
+            Process.StandardInput.Write(line + "\n");
+            Process.StandardInput.Flush();
+        }
+
+        public string? ReadLine(TimeSpan timeout)
+        {
+            Task<string?> read = Process.StandardOutput.ReadLineAsync();
+            return read.Wait(timeout) ? read.Result : throw Failure($"timed out after {timeout.TotalSeconds:0} s");
+        }
+
+        public Exception Failure(string what)
+        {
+            string err;
+            lock (_stderr)
+            {
+                err = _stderr.ToString().Trim();
+            }
+
+            return new InvalidOperationException($"native worker {Process.Id} {what}" + (err.Length > 0 ? $": {err.ReplaceLineEndings(" | ")}" : ""));
+        }
+
+        public void AttachNewThreads(NativeHost host)
+        {
+            string dir = $"/proc/{Process.Id}/task";
+            string[] tasks;
+            try
+            {
+                tasks = Directory.GetDirectories(dir);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return;
+            }
+
+            foreach (string t in tasks)
+            {
+                if (!int.TryParse(Path.GetFileName(t), CultureInfo.InvariantCulture, out int tid) || Counters.ContainsKey(tid))
+                {
+                    continue;
+                }
+
+                PerfCounter? f = PerfCounter.OpenFlushRounds(tid, host.TracepointId, host.RemoteSendReason, out string? error);
+                if (f is not null)
+                {
+                    Counters[tid] = f;
+                }
+                else if (File.Exists($"/proc/{Process.Id}/task/{tid}/stat"))
+                {
+                    throw new InvalidOperationException($"cannot count thread {tid} of worker {Process.Id}: {error}");
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                if (!Process.HasExited)
+                {
+                    Process.StandardInput.Close(); // EOF: the worker exits at once
+                    if (!Process.WaitForExit(2000))
+                    {
+                        Process.Kill(entireProcessTree: true);
+                        Process.WaitForExit(5000);
+                    }
+                }
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
+            {
+                // Already gone.
+            }
+
+            foreach (PerfCounter f in Counters.Values)
+            {
+                f.Dispose();
+            }
+
+            Process.Dispose();
+        }
+    }
+}
+
+/// <summary>How to start this program again in worker mode.</summary>
+internal static class WorkerCommand
+{
+    public static ProcessStartInfo StartInfo()
+    {
+        string dll = typeof(WorkerCommand).Assembly.Location;
+        string apphost = Path.ChangeExtension(dll, null);
+        if (Environment.ProcessPath is { } self && Path.GetFileName(self) == "mmugather")
+        {
+            return new ProcessStartInfo(self);
+        }
+
+        if (File.Exists(apphost))
+        {
+            return new ProcessStartInfo(apphost);
+        }
+
+        string dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+        var psi = new ProcessStartInfo(dotnet);
+        psi.ArgumentList.Add("exec");
+        psi.ArgumentList.Add(dll);
+        return psi;
+    }
+}
