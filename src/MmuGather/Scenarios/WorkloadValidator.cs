@@ -10,6 +10,19 @@ internal static class WorkloadValidator
     /// <summary>Up to this many threads a page access weighs 1; beyond, threads / this (see <see cref="Weigh"/>).</summary>
     public const int ThreadsPerWeight = 8;
 
+    /// <summary>Up to this many TLB ways plus walk-cache entries a page access weighs 1; beyond, their sum / this.</summary>
+    public const int EntriesPerWeight = 1_024;
+
+    /// <summary>
+    /// Every step may flush every CPU's TLB and walk cache, which clears each entry (about 1 ms
+    /// for 1,048,576 entries): a step weighs CPUs times (TLB + walk-cache entries) / this many
+    /// page accesses, beyond <see cref="FreeFlushedEntries"/>.
+    /// </summary>
+    public const int FlushedEntriesPerAccess = 1_024;
+
+    /// <summary>CPUs times (TLB + walk-cache entries) a step flushes for free: 64 CPUs of 1,024 entries, 40 of the default machine's.</summary>
+    public const ulong FreeFlushedEntries = 65_536;
+
     public static void Validate(ScenarioNodeReader reader, Scenario scenario, ScenarioLimits limits)
     {
         CheckCounts(reader, scenario, limits);
@@ -44,7 +57,11 @@ internal static class WorkloadValidator
     private static void CheckPageAccesses(ScenarioNodeReader reader, Scenario scenario, ScenarioLimits limits)
     {
         int threads = scenario.Processes.Sum(p => p.Threads.Count);
+        MachineSpec m = scenario.Machine;
+        ulong flushed = (ulong)m.Cpus * (ulong)(m.TlbEntries + m.WalkCacheEntries);
+        UInt128 perStep = flushed > FreeFlushedEntries ? (flushed - FreeFlushedEntries) / FlushedEntriesPerAccess : 0;
         UInt128 total = 0;
+        UInt128 weighted = 0;
         foreach (ProcessSpec process in scenario.Processes)
         {
             // Region names are per process; the parser has checked each is mapped before use.
@@ -52,8 +69,9 @@ internal static class WorkloadValidator
                 .ToDictionary(m => m.Name, m => m.Length, StringComparer.Ordinal);
             foreach (Step step in process.Threads.SelectMany(t => t.Steps))
             {
-                total += PagesOf(step, regions);
-                UInt128 weighted = Weigh(total, threads);
+                UInt128 pages = PagesOf(step, regions);
+                total += pages;
+                weighted += Weigh(pages, threads, m) + perStep;
                 if (weighted > (ulong)limits.PageAccesses)
                 {
                     throw reader.Error(step.Line, OverBudget(total, weighted, threads, limits));
@@ -63,18 +81,20 @@ internal static class WorkloadValidator
     }
 
     /// <summary>
-    /// Every scheduling point costs the simulator time in proportion to the threads it chooses
-    /// among (measured: about 1.5 µs per access alone, 30 µs with 256 threads), so an access
-    /// weighs threads / 8, at least 1: up to 8 threads it counts once (every shipped scenario),
-    /// with 256 it counts 32 times, and the budget bounds the run's time either way.
+    /// What one access costs the simulator grows with what it searches: every scheduling point
+    /// chooses among the threads (measured: about 1.5 µs per access alone, 30 µs with 256
+    /// threads), and every TLB or walk-cache lookup scans a set (about 0.8 ms per access with a
+    /// 1,048,576-way TLB). So an access weighs threads / 8 times (TLB ways + walk-cache
+    /// entries) / 1,024, each factor at least 1: every shipped scenario counts once per page.
     /// </summary>
-    private static UInt128 Weigh(UInt128 accesses, int threads) =>
-        accesses * (ulong)Math.Max(ThreadsPerWeight, threads) / ThreadsPerWeight;
+    private static UInt128 Weigh(UInt128 accesses, int threads, MachineSpec m) =>
+        accesses * (ulong)Math.Max(ThreadsPerWeight, threads) / ThreadsPerWeight
+        * (ulong)Math.Max(EntriesPerWeight, m.TlbWays + m.WalkCacheEntries) / EntriesPerWeight;
 
     private static string OverBudget(UInt128 total, UInt128 weighted, int threads, ScenarioLimits limits) =>
         weighted == total
             ? $"the steps up to this one imply {total} page accesses, more than the simulator runs in reasonable time (limit {limits.PageAccesses})"
-            : $"the steps up to this one imply {total} page accesses, which weigh {weighted} with {threads} threads ({threads}/{ThreadsPerWeight} each), more than the simulator runs in reasonable time (limit {limits.PageAccesses})";
+            : $"the steps up to this one imply {total} page accesses, which weigh {weighted} with {threads} {(threads == 1 ? "thread" : "threads")} and this machine's CPUs, TLB and walk cache (see docs/scenario-limits.md), more than the simulator runs in reasonable time (limit {limits.PageAccesses})";
 
     /// <summary>Pages one step accesses (4 KiB each); UInt128, as a length times a repeat can exceed 64 bits.</summary>
     private static UInt128 PagesOf(Step step, Dictionary<string, ulong> regions) => step switch

@@ -10,7 +10,7 @@ namespace MmuGather.Tests.Scenarios;
 public sealed class ScenarioLimitsTests
 {
     private const string SourceFile = "scenarios/limits.yaml";
-    private const string Header = "name: x\nmachine: { cpus: 64 }\nprocesses:\n";
+    private const string Header = "name: x\nmachine: { cpus: 2 }\nprocesses:\n";
 
     [Fact]
     public void ProcessesAtAndOverTheLimit()
@@ -165,8 +165,25 @@ public sealed class ScenarioLimitsTests
         ScenarioException e = Assert.Throws<ScenarioException>(
             () => ScenarioParser.Parse(yaml, SourceFile, ScenarioLimits.Default with { PageAccesses = 127 }));
 
-        Assert.Equal("the steps up to this one imply 64 page accesses, which weigh 128 with 16 threads (16/8 each), more than the simulator runs in reasonable time (limit 127)", e.What);
+        Assert.Equal("the steps up to this one imply 64 page accesses, which weigh 128 with 16 threads and this machine's CPUs, TLB and walk cache (see docs/scenario-limits.md), more than the simulator runs in reasonable time (limit 127)", e.What);
         Assert.Equal(8, e.Line);
+    }
+
+    [Fact]
+    public void ALargeTlbOrWalkCacheWeighsEveryAccessAndEveryStep()
+    {
+        // Ways + walk-cache entries 2,048: each of the 16 pages weighs 2. 64 CPUs of 2,048 + 1,024
+        // entries: each of the 2 steps weighs (196,608 - 65,536) / 1,024 = 128. 32 + 256 = 288.
+        string yaml = "name: x\nmachine: { cpus: 64, tlb: { entries: 2048, ways: 1024 }, walk_cache: { entries: 1024 } }\nprocesses:\n"
+            + "  - name: a\n    threads:\n      - cpu: 0\n        steps:\n"
+            + "          - mmap: { name: f, length: 64KiB, populate: true }\n          - munmap: { region: f }\n";
+        _ = ScenarioParser.Parse(yaml, SourceFile, ScenarioLimits.Default with { PageAccesses = 288 });
+
+        ScenarioException e = Assert.Throws<ScenarioException>(
+            () => ScenarioParser.Parse(yaml, SourceFile, ScenarioLimits.Default with { PageAccesses = 287 }));
+
+        Assert.StartsWith("the steps up to this one imply 16 page accesses, which weigh 288 with 1 thread", e.What);
+        Assert.Equal(9, e.Line);
     }
 
     [Fact]
