@@ -49,7 +49,9 @@ public sealed record ScenarioLimits
     /// Page accesses the steps imply, summed in file order: a populating mmap, a touch (times
     /// its repeat), a gup_fast and a writeback (times its repeat) count one per 4 KiB page of
     /// their range. Zaps (munmap, madvise, exit) are not counted: they only find what these
-    /// put there. Populating 63 GiB (16.5 million pages) ran in 7.3 s: the default (16,777,216
+    /// put there. An access weighs more with more than 8 threads, or a TLB and walk cache larger
+    /// than 1,024 ways plus entries, and a step more when it may flush more than 65,536 entries
+    /// in all (see WorkloadValidator): the simulator's cost per access grows with them. Populating 63 GiB (16.5 million pages) ran in 7.3 s: the default (16,777,216
     /// pages, 64 GiB, the largest machine memory) bounds a run to seconds where an unbounded file
     /// ran for hours, and the largest shipped scenario (1 GiB populated) uses 1/64 of it.
     /// </summary>

@@ -20,7 +20,7 @@ internal static class WorkloadValidator
     /// </summary>
     public const int FlushedEntriesPerAccess = 1_024;
 
-    /// <summary>CPUs times (TLB + walk-cache entries) a step flushes for free: 64 CPUs of 1,024 entries, 40 of the default machine's.</summary>
+    /// <summary>CPUs times (TLB + walk-cache entries) a step flushes for free: 64 CPUs of 1,024 entries, about 20 times the default machine's 3,136.</summary>
     public const ulong FreeFlushedEntries = 65_536;
 
     public static void Validate(ScenarioNodeReader reader, Scenario scenario, ScenarioLimits limits)
@@ -57,8 +57,8 @@ internal static class WorkloadValidator
     private static void CheckPageAccesses(ScenarioNodeReader reader, Scenario scenario, ScenarioLimits limits)
     {
         int threads = scenario.Processes.Sum(p => p.Threads.Count);
-        MachineSpec m = scenario.Machine;
-        ulong flushed = (ulong)m.Cpus * (ulong)(m.TlbEntries + m.WalkCacheEntries);
+        MachineSpec machine = scenario.Machine;
+        ulong flushed = (ulong)machine.Cpus * (ulong)(machine.TlbEntries + machine.WalkCacheEntries);
         UInt128 perStep = flushed > FreeFlushedEntries ? (flushed - FreeFlushedEntries) / FlushedEntriesPerAccess : 0;
         UInt128 total = 0;
         UInt128 weighted = 0;
@@ -71,7 +71,7 @@ internal static class WorkloadValidator
             {
                 UInt128 pages = PagesOf(step, regions);
                 total += pages;
-                weighted += Weigh(pages, threads, m) + perStep;
+                weighted += Weigh(pages, threads, machine) + perStep;
                 if (weighted > (ulong)limits.PageAccesses)
                 {
                     throw reader.Error(step.Line, OverBudget(total, weighted, threads, limits));
