@@ -28,7 +28,7 @@ internal sealed class SwarmProcessDraw(SwarmRandom rng, SwarmFeatures features, 
         {
             < 3 => Range(SwarmStepKind.Munmap, name, length),
             < 5 => Range(SwarmStepKind.Madvise, name, length),
-            < 8 => Range(SwarmStepKind.Touch, name, length) with { Write = rng.OneIn(2), Repeat = rng.OneIn(8) ? rng.Between(2, 4) : 1 },
+            < 8 => Range(SwarmStepKind.Touch, name, length) with { Write = rng.OneIn(2), Repeat = rng.OneIn(10) ? rng.Between(2, 3) : 1 },
             < 10 => Range(SwarmStepKind.GupFast, name, length) with { Write = rng.OneIn(2) },
             _ => new SwarmStep(SwarmStepKind.Writeback) { Region = name, Repeat = rng.Between(1, 2) },
         };
@@ -40,15 +40,21 @@ internal sealed class SwarmProcessDraw(SwarmRandom rng, SwarmFeatures features, 
         bool huge = thp && kind == "anon" && !rng.OneIn(3);
         ulong length = unit * (ulong)(unit == SwarmGenerator.PageUnit ? Pages() : rng.Between(1, 2));
         _regions.Add((name, length, kind != "anon"));
-        return new SwarmStep(SwarmStepKind.Mmap) { Region = name, Length = length, Populate = rng.OneIn(2), MapKind = kind, Thp = huge };
+        // A 2 MiB region of small pages costs 512 faults to populate: populate those less often.
+        bool populate = huge || unit == SwarmGenerator.PageUnit ? rng.OneIn(2) : rng.OneIn(4);
+        return new SwarmStep(SwarmStepKind.Mmap) { Region = name, Length = length, Populate = populate, MapKind = kind, Thp = huge };
     }
 
-    /// <summary>Mostly small regions (cheap runs), some past a gather batch, a few past the 2.6 gather's 506 pages.</summary>
+    /// <summary>
+    /// Mostly small regions (cheap runs: the cost of a run is its page accesses), some past a
+    /// gather batch, a few past the 2.6 gather's 506 pages (gather-batch failures make today's
+    /// gather fill at 7 pages, so a full gather needs no huge region).
+    /// </summary>
     private int Pages() => rng.Next(10) switch
     {
-        < 4 => rng.Between(1, 16),
-        < 8 => rng.Between(17, 200),
-        _ => rng.Between(201, 1200),
+        < 5 => rng.Between(1, 16),
+        < 9 => rng.Between(17, 128),
+        _ => rng.Between(129, 600),
     };
 
     private SwarmStep Range(SwarmStepKind kind, string name, ulong length)
