@@ -4,7 +4,7 @@ using MmuGather.Swarm;
 namespace MmuGather.Bench;
 
 /// <summary>
-/// <c>--swarm N [--runs R] [--seed S] [--jobs J] [--out DIR] [--bugs a,b]</c>: generates N
+/// <c>--swarm N [--runs R] [--seed S] [--jobs J] [--out DIR] [--bugs a,b] [--shrink-budget K] [--minutes M]</c>: generates N
 /// random valid scenarios (every back-end, gather mode, step kind and machine option), explores
 /// each with R random and R PCT interleavings, shrinks and saves every failure, prints progress
 /// on stderr and the summary on stdout. Exit 0 when every scenario ran clean, else 1.
@@ -24,7 +24,8 @@ internal static class SwarmMode
                 "--out" => o with { OutDir = args[++i] },
                 "--bugs" => o with { Bugs = args[++i].Split(',') },
                 "--shrink-budget" => o with { ShrinkBudget = Int(args[++i]) },
-                _ => throw new ArgumentException($"unknown option '{args[i]}' (--runs R --seed S --jobs J --out DIR --bugs a,b --shrink-budget K)"),
+                "--minutes" => o with { TimeBudget = TimeSpan.FromMinutes(Int(args[++i])) },
+                _ => throw new ArgumentException($"unknown option '{args[i]}' (--runs R --seed S --jobs J --out DIR --bugs a,b --shrink-budget K --minutes M)"),
             };
         }
 

@@ -24,7 +24,7 @@ internal sealed record SwarmFeatures(
         bool thp = rng.OneIn(3);
         bool files = rng.OneIn(2);
         bool tinyTlb = rng.OneIn(3);
-        bool failAlloc = rng.OneIn(4);
+        bool failAlloc = rng.OneIn(3);
         bool cpuLists = rng.OneIn(3);
         bool several = rng.OneIn(2);
         bool spinners = !rng.OneIn(3);

@@ -20,6 +20,12 @@ public sealed record SwarmOptions
     /// <summary>Bug switches added to every scenario (to show the swarm fails with one on); normally none.</summary>
     public IReadOnlyList<string> Bugs { get; init; } = [];
 
+    /// <summary>
+    /// Wall-clock budget: no scenario is started after it, and the summary covers those that
+    /// ran (null: none). A long run on a shared machine then still ends with its figures.
+    /// </summary>
+    public TimeSpan? TimeBudget { get; init; }
+
     /// <summary>Variants the shrinker may try per failure (0: do not shrink).</summary>
     public int ShrinkBudget { get; init; } = 150;
 }

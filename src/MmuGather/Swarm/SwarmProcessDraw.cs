@@ -22,7 +22,9 @@ internal sealed class SwarmProcessDraw(SwarmRandom rng, SwarmFeatures features, 
 
         // Names are reused whatever became of their region: munmapped, cut, or (in another
         // thread) being unmapped right now; that is where the races are.
-        var (name, length, file) = rng.Pick(_regions);
+        // Half the time one of the process's first two regions: threads then pile onto the
+        // same addresses (the races of the bug zoo need two zaps, or a zap and a fault, at once).
+        var (name, length, file) = rng.OneIn(2) ? _regions[rng.Next(Math.Min(2, _regions.Count))] : rng.Pick(_regions);
         int roll = rng.Next(file ? 11 : 10);
         return roll switch
         {

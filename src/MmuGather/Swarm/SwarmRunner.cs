@@ -29,6 +29,11 @@ public static class SwarmRunner
                     using var pool = new CarrierPool();
                     for (int i = job; i < o.Scenarios; i += workers.Length)
                     {
+                        if (o.TimeBudget is { } budget && clock.Elapsed > budget)
+                        {
+                            return;
+                        }
+
                         results[i] = RunCase(o, i, pool);
                         int f = results[i].Outcome == SwarmOutcome.Clean ? Volatile.Read(ref failed) : Interlocked.Increment(ref failed);
                         progress?.Invoke(results[i], Interlocked.Increment(ref done), f);
@@ -44,7 +49,8 @@ public static class SwarmRunner
             w.Join();
         }
 
-        return new SwarmSummary(o, results, clock.Elapsed.TotalSeconds);
+        // Under a time budget some scenarios never started: the summary counts those that ran.
+        return new SwarmSummary(o, [.. results.Where(r => r is not null)], clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Generates, explores, and (on failure) shrinks and saves scenario <paramref name="index"/>.</summary>

@@ -19,7 +19,8 @@ public sealed record SwarmSummary(SwarmOptions Options, IReadOnlyList<SwarmCaseR
     {
         var sb = new StringBuilder();
         Line(sb, "swarm");
-        Line(sb, $"  scenarios            {Cases.Count}");
+        string of = Cases.Count < Options.Scenarios ? $" of {Options.Scenarios} (time budget reached)" : string.Empty;
+        Line(sb, $"  scenarios            {Cases.Count}{of}");
         Line(sb, $"  interleavings        {Interleavings} ({Options.Runs} random + {Options.Runs} pct per scenario, fewer when one fails)");
         Line(sb, $"  base seed            {Options.Seed}");
         Line(sb, $"  jobs                 {Options.Jobs}");
