@@ -58,4 +58,51 @@ public class SwarmFindingsTests
 
         Assert.Equal(0, sum.RunsWithViolations + sum.RunsFailed);
     }
+
+    /// <summary>
+    /// Finding 3: thread 0 touches through the stale name r0_0_1 the THP region thread 1 is
+    /// populating at the same address; its huge page cannot be had (user-page allocations fail
+    /// from the third), so it falls back to a PTE table, while thread 1's fault installs a huge
+    /// PMD there. __pte_alloc then took the huge PMD for a table pointer (a broken invariant,
+    /// exit 3). Linux frees the new table and retries the fault.
+    /// </summary>
+    private const string HugePmdRacesPteAlloc = """
+        name: swarm-1-988
+        machine: { arch: x86, cpus: 3, memory: 64MiB, fail_alloc: [ { site: user-page, nth: 3 } ] }
+        kernel: { gather: percpu-2.6 }
+        processes:
+          - name: p0
+            threads:
+              - cpu: 0
+                steps:
+                  - mmap: { name: r0_0_1, length: 2MiB, populate: true, thp: true }
+                  - munmap: { region: r0_0_1 }
+                  - touch: { region: r0_0_1 }
+              - cpu: 2
+                steps:
+                  - mmap: { name: r0_2_1, length: 2MiB, populate: true, thp: true }
+        """;
+
+    [Fact]
+    public void AFaultThatLosesTheRaceToAHugePmdRetries()
+    {
+        Scenario s = TestScenarios.Parse(HugePmdRacesPteAlloc);
+        var settings = new RunSettings { Strategy = Strategies.Random };
+
+        ExploreRun? bad = Explorer.RunOne(s, settings, 813388871559262911, 0, out _);
+
+        Assert.Null(bad);
+    }
+
+    [Theory]
+    [InlineData(Strategies.Random)]
+    [InlineData(Strategies.Pct)]
+    public void TheHugePmdReproducerExploresClean(string strategy)
+    {
+        var o = new ExploreOptions { Runs = 300, Strategy = strategy, BaseSeed = 1 };
+
+        ExploreSummary sum = Explorer.Explore(TestScenarios.Parse(HugePmdRacesPteAlloc), o);
+
+        Assert.Equal(0, sum.RunsWithViolations + sum.RunsFailed);
+    }
 }
