@@ -18,5 +18,10 @@ if (args.Length > 0 && args[0] == "--bug-zoo")
     return BugZoo.Run(args[1..]);
 }
 
+if (args.Length > 1 && args[0] == "--swarm")
+{
+    return SwarmMode.Run(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(PopulateMunmapBenchmark).Assembly).Run(args);
 return 0;

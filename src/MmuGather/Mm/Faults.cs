@@ -103,7 +103,15 @@ public sealed class Faults(Kernel kernel)
             return FaultResult.Ok; // anonymous THP is mapped writable and dirty at fault time
         }
 
-        PtDesc? pte = PteAlloc(table, pmdIndex);
+        PtDesc? pte = PteAlloc(table, pmdIndex, out bool becameHuge);
+        if (becameHuge)
+        {
+            // Another thread's fault installed a huge PMD here since the check above (swarm
+            // finding 3). Linux's pmd_install frees its table and pte_offset_map_lock finds no
+            // PTE table under a huge PMD: the fault returns and the access is retried.
+            return FaultResult.Ok;
+        }
+
         return pte is null ? FaultResult.Oom : HandlePteFault(vma, pte, addr, write);
     }
 
@@ -173,10 +181,19 @@ public sealed class Faults(Kernel kernel)
         return fresh;
     }
 
-    /// <summary>__pte_alloc: a PTE table under the PMD, installed under the PMD lock.</summary>
-    private PtDesc? PteAlloc(PtDesc pmdTable, int index)
+    /// <summary>
+    /// __pte_alloc: a PTE table under the PMD, installed under the PMD lock. <paramref name="huge"/>:
+    /// the PMD maps a huge page (installed by a racing fault), so there is no PTE table.
+    /// </summary>
+    private PtDesc? PteAlloc(PtDesc pmdTable, int index, out bool huge)
     {
         ulong e = pmdTable.Entries[index];
+        huge = Pte.TransHuge(e);
+        if (huge)
+        {
+            return null;
+        }
+
         if (Pte.Present(e))
         {
             return kernel.TableOf(e);
@@ -189,7 +206,8 @@ public sealed class Faults(Kernel kernel)
         }
 
         pmdTable.Ptl.Lock();
-        bool raced = Pte.Present(pmdTable.Entries[index]);
+        ulong now = pmdTable.Entries[index];
+        bool raced = Pte.Present(now);
         if (!raced)
         {
             Pte.SetPteAt(pmdTable.Entries, index, Pte.TableEntry(fresh.Pfn));
@@ -199,7 +217,8 @@ public sealed class Faults(Kernel kernel)
         if (raced)
         {
             kernel.FreePageTable(fresh);
-            return kernel.TableOf(pmdTable.Entries[index]);
+            huge = Pte.TransHuge(now);
+            return huge ? null : kernel.TableOf(now);
         }
 
         return fresh;

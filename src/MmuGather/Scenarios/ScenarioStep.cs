@@ -101,7 +101,10 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
         bool file = s.Kind != MappingKind.Anon;
         var request = new MappingRequest(s.Name, s.Length, s.Kind == MappingKind.FileShared, file, s.Thp, s.Populate);
         Vma vma = ctx.Kernel.Mmap.DoMmap(ctx.Mm, request);
-        ctx.Process.Regions[s.Name] = new Region(vma.Start, vma.End - vma.Start, s.Thp, vma.File);
+        // What mmap returned: the address, and the length asked for (page multiples, checked
+        // by the parser). Not vma.End: the lock was dropped before this line, and another
+        // thread's munmap through a stale name may already have cut this vma (swarm finding 2).
+        ctx.Process.Regions[s.Name] = new Region(vma.Start, s.Length, s.Thp, vma.File);
     }
 
     private (ulong Start, ulong Length) Range(StepContext ctx, string name, ulong offset, ulong? length)
