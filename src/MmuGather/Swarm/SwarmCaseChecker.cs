@@ -88,9 +88,17 @@ public static class SwarmCaseChecker
             return null;
         }
 
-        if (bad.Failure is not null)
+        // Explorer classifies what ended the run; the swarm keeps the kind, since a refusal
+        // points at the generator and an internal error at the simulator.
+        switch (bad.Outcome)
         {
-            return new SwarmFailure(SwarmOutcome.InvariantBroken, string.Empty, bad.Failure, strategy, seed, pctSteps);
+            case ExploreOutcome.Failed:
+                return new SwarmFailure(SwarmOutcome.InvariantBroken, string.Empty, bad.Failure ?? string.Empty, strategy, seed, pctSteps);
+            case ExploreOutcome.Refused:
+                return new SwarmFailure(SwarmOutcome.Refused, string.Empty, bad.Failure ?? string.Empty, strategy, seed, pctSteps);
+            case ExploreOutcome.InternalError:
+                string type = bad.Failure is { } m && m.IndexOf(':', StringComparison.Ordinal) is > 0 and int at ? m[..at] : "Exception";
+                return new SwarmFailure(SwarmOutcome.InternalError, type, bad.Failure ?? string.Empty, strategy, seed, pctSteps);
         }
 
         Violation v = bad.Violations[0];
