@@ -17,7 +17,7 @@ internal sealed record SwarmFeatures(
     /// <summary>
     /// One draw. No file mappings under <c>gather: percpu-2.6</c>: the parser refuses them
     /// (free_pgtables would take i_mmap_rwsem, a sleeping lock, with the per-CPU gather's
-    /// preemption off; 2.6 kernels had a spinlock there), see swarm-findings.md.
+    /// preemption off; 2.6 kernels had a spinlock there), see docs/swarm-findings.md.
     /// </summary>
     public static SwarmFeatures Draw(SwarmRandom rng)
     {

@@ -129,6 +129,7 @@ public class FalseAlarmTests
 
         Assert.Equal(Runs, sum.RunsDone);
         Assert.True(sum.Bad.Count == 0, $"{s.Name} under {strategy}: {string.Join("; ", sum.Bad.Select(Describe))}");
+        Assert.Equal(0, sum.RunsRefused);
     }
 
     [Fact]

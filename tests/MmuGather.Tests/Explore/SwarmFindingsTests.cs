@@ -5,7 +5,7 @@ using MmuGather.Sim;
 namespace MmuGather.Tests.Explore;
 
 /// <summary>
-/// Regression tests for what the swarm found on the correct kernel (swarm-findings.md), each
+/// Regression tests for what the swarm found on the correct kernel (docs/swarm-findings.md), each
 /// built from the shrunk reproducer and replayed from the seed that showed it.
 /// </summary>
 public class SwarmFindingsTests
