@@ -81,9 +81,13 @@ internal static class BugZoo
     {
         var found = new List<long>();
         var checkers = new SortedSet<string>(StringComparer.Ordinal);
+        // PCT's k from one turns run, given explicitly: explore would otherwise run that turns
+        // pre-run itself and report a bug it shows as found before any PCT run (index -1),
+        // and this table counts what PCT's own runs need.
+        long? pctSteps = strategy == Strategies.Pct ? Explorer.EstimatePoints(s) : null;
         for (int seed = 1; seed <= seeds; seed++)
         {
-            var o = new ExploreOptions { Runs = runs, BaseSeed = (ulong)seed, Strategy = strategy, StopOnFirst = true, Jobs = jobs, PctDepth = depth };
+            var o = new ExploreOptions { Runs = runs, BaseSeed = (ulong)seed, Strategy = strategy, StopOnFirst = true, Jobs = jobs, PctDepth = depth, PctSteps = pctSteps };
             ExploreSummary sum = Explorer.Explore(s, o);
             found.Add(sum.FirstBadRun is { } f ? f + 1 : long.MaxValue);
             foreach (string c in sum.RunsByChecker.Keys)
