@@ -210,12 +210,14 @@ public sealed class Simulation
         long ipis = TlbShootdownIpis;
         long pages = Kernel.Counters[Counter.PagesFreed];
         long tables = Kernel.Counters[Counter.PageTablesFreed];
+        long rounds = Kernel.Counters[Counter.RemoteFlushRounds];
+        long faults = Kernel.Counters[Counter.PageFaults];
         _scheduler.SetUserMode(false);
         Machine.Charge(Machine.Costs.Syscall);
         step.Execute(ctx);
         _scheduler.SetUserMode(true);
         t.NextStep++;
-        _steps.Add(new StepResult(t.Name, Machine.Current.Id, step.Op, step.Line, TlbShootdownIpis - ipis, Kernel.Counters[Counter.PagesFreed] - pages, Kernel.Counters[Counter.PageTablesFreed] - tables));
+        _steps.Add(new StepResult(t.Name, Machine.Current.Id, step.Op, step.Line, TlbShootdownIpis - ipis, Kernel.Counters[Counter.PagesFreed] - pages, Kernel.Counters[Counter.PageTablesFreed] - tables, Kernel.Counters[Counter.RemoteFlushRounds] - rounds, Kernel.Counters[Counter.PageFaults] - faults));
     }
 
     /// <summary>Every thread has finished or waits at its end, and t is first in line: others before spinners, then file order.</summary>
