@@ -26,6 +26,17 @@ public static class CliMain
                 return ExitCode.Clean;
             }
 
+            if (args is ["help", Native.ValidateCommand.Name])
+            {
+                stdout.Write(Native.ValidateCommand.Help);
+                return ExitCode.Clean;
+            }
+
+            if (args.Length > 0 && args[0] == Native.ValidateCommand.Name)
+            {
+                return Native.ValidateCommand.Execute(args[1..], stdout, stderr);
+            }
+
             if (args.Length > 0 && args[0] is Native.NativeCommand.Name or Native.NativeWorker.Command)
             {
                 return args[0] == Native.NativeCommand.Name

@@ -60,6 +60,7 @@ public static class CompareColumns
         "page_faults",
         "page_tables_freed",
         "rcu_grace_periods",
+        "remote_flush_rounds",
         "remote_full_flushes",
         "remote_partial_flushes",
         "table_batch_alloc_failures",

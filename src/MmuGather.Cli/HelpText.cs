@@ -18,6 +18,7 @@ public static class HelpText
           mmugather compare FILE [--arch A,B,...] [--strategy turns|time] [--seed S]
                                  [--format text|json]
           mmugather native FILE [--reps N] [--format text|json]
+          mmugather validate FILE... [--reps N] [--format text|json]
           mmugather help [COMMAND]
           mmugather --help | --version
 
@@ -33,6 +34,8 @@ public static class HelpText
                   per architecture: shootdowns, broadcasts, flushes, cycles, violations
           native  run FILE as real system calls on this Linux host and count remote
                   flush rounds, minor faults and wall time per step (docs/native.md)
+          validate run each FILE in the model and natively, side by side per step;
+                  exit 1 when the model's flush rounds leave the native range
           help    show this help, or the help of COMMAND
 
         exit codes:

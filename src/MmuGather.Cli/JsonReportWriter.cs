@@ -75,6 +75,8 @@ public static class JsonReportWriter
             w.WriteNumber("tlb_shootdown_ipis", s.TlbShootdownIpis);
             w.WriteNumber("pages_freed", s.PagesFreed);
             w.WriteNumber("page_tables_freed", s.PageTablesFreed);
+            w.WriteNumber("remote_flush_rounds", s.RemoteFlushRounds);
+            w.WriteNumber("page_faults", s.PageFaults);
             w.WriteEndObject();
         }
 

@@ -25,6 +25,13 @@ public enum Counter
     LocalFullFlushes,
     RemotePartialFlushes,
     RemoteFullFlushes,
+    /// <summary>
+    /// x86 flush rounds sent with another CPU in mm_cpumask (lazy CPUs included, before they
+    /// are filtered out), whether or not any IPI then goes out: where Linux's native_flush_tlb_multi
+    /// emits the tlb:tlb_flush tracepoint with reason TLB_REMOTE_SEND_IPI, the counter
+    /// <c>mmugather native</c> reads on the host.
+    /// </summary>
+    RemoteFlushRounds,
     RcuGracePeriods,
     GupFastPages,
     CondResched,

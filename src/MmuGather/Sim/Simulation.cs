@@ -177,25 +177,27 @@ public sealed class Simulation
             }
         }
 
-        if (!t.Exited)
+        if (t.Exited)
         {
-            // Blocks (or spins in user mode) until every thread is here and it is its turn.
-            t.AtEnd = true;
-            t.DiagStep = $"thread {t.Name} waits for the end of the run";
-            Diag.Step = t.DiagStep;
-            if (t.Spinning)
-            {
-                Machine.Scheduler.SpinUntil(() => IsTurnToExit(t), "the end of the run");
-            }
-            else
-            {
-                Machine.Scheduler.SleepUntil(() => IsTurnToExit(t), "the end of the run");
-            }
-
-            _atEnd ??= Snapshot();
-            t.DiagStep = $"thread {t.Name} exits at the end of the run";
-            Diag.Step = t.DiagStep;
+            return; // its exit step ran do_exit (RunStep)
         }
+
+        // Blocks (or spins in user mode) until every thread is here and it is its turn.
+        t.AtEnd = true;
+        t.DiagStep = $"thread {t.Name} waits for the end of the run";
+        Diag.Step = t.DiagStep;
+        if (t.Spinning)
+        {
+            Machine.Scheduler.SpinUntil(() => IsTurnToExit(t), "the end of the run");
+        }
+        else
+        {
+            Machine.Scheduler.SleepUntil(() => IsTurnToExit(t), "the end of the run");
+        }
+
+        _atEnd ??= Snapshot();
+        t.DiagStep = $"thread {t.Name} exits at the end of the run";
+        Diag.Step = t.DiagStep;
 
         _scheduler.SetUserMode(false);
         ExitThread(t);
@@ -210,12 +212,21 @@ public sealed class Simulation
         long ipis = TlbShootdownIpis;
         long pages = Kernel.Counters[Counter.PagesFreed];
         long tables = Kernel.Counters[Counter.PageTablesFreed];
+        long rounds = Kernel.Counters[Counter.RemoteFlushRounds];
+        long faults = Kernel.Counters[Counter.PageFaults];
         _scheduler.SetUserMode(false);
         Machine.Charge(Machine.Costs.Syscall);
         step.Execute(ctx);
+        if (t.Exited)
+        {
+            // An exit step: do_exit runs inside the step (exit_mmap for the last thread), so its
+            // flushes and frees are the step's, as the host's counters attribute them.
+            ExitThread(t);
+        }
+
         _scheduler.SetUserMode(true);
         t.NextStep++;
-        _steps.Add(new StepResult(t.Name, Machine.Current.Id, step.Op, step.Line, TlbShootdownIpis - ipis, Kernel.Counters[Counter.PagesFreed] - pages, Kernel.Counters[Counter.PageTablesFreed] - tables));
+        _steps.Add(new StepResult(t.Name, Machine.Current.Id, step.Op, step.Line, TlbShootdownIpis - ipis, Kernel.Counters[Counter.PagesFreed] - pages, Kernel.Counters[Counter.PageTablesFreed] - tables, Kernel.Counters[Counter.RemoteFlushRounds] - rounds, Kernel.Counters[Counter.PageFaults] - faults));
     }
 
     /// <summary>Every thread has finished or waits at its end, and t is first in line: others before spinners, then file order.</summary>

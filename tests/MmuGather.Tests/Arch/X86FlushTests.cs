@@ -52,6 +52,38 @@ public class X86FlushTests
     }
 
     [Fact]
+    public void FlushRoundsCountTheLazyCpuThatGetsNoIpi()
+    {
+        // As Linux's tlb:tlb_flush "remote IPI send": a round is counted when mm_cpumask holds
+        // another CPU, before lazy CPUs are filtered out, so the madvise counts one round and no IPI.
+        var r = TestScenarios.Run(Madvise(16, "          - touch: { region: buf, length: 8KiB }"));
+
+        Assert.Equal((1L, 0L), (TestScenarios.StepOf(r, "madvise").RemoteFlushRounds, TestScenarios.StepOf(r, "madvise").TlbShootdownIpis));
+        Assert.Equal((1L, 1L), (TestScenarios.StepOf(r, "munmap").RemoteFlushRounds, TestScenarios.StepOf(r, "munmap").TlbShootdownIpis));
+        Assert.Equal(2, r.Counters["remote_flush_rounds"]);
+    }
+
+    [Fact]
+    public void NoRoundWithoutAnotherCpuInTheMask()
+    {
+        string yaml = """
+            name: alone
+            machine: { arch: x86, cpus: 2, memory: 256MiB }
+            processes:
+              - name: app
+                threads:
+                  - cpu: 0
+                    steps:
+                      - mmap: { name: buf, length: 4MiB, populate: true }
+                      - munmap: { region: buf }
+            """;
+        var r = TestScenarios.Run(yaml);
+
+        Assert.Equal(0, TestScenarios.StepOf(r, "munmap").RemoteFlushRounds);
+        Assert.Equal(1024, TestScenarios.StepOf(r, "mmap").PageFaults);
+    }
+
+    [Fact]
     public void ACpuReturningToTheMmCatchesUpOnFlushesItSkipped()
     {
         // Round 1: CPU1 fills its TLB from app's buffer, then switches to process "other".

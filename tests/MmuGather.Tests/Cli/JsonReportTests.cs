@@ -11,7 +11,7 @@ public sealed class JsonReportTests
         ["scenario", "arch", "seed", "counters", "teardown", "steps", "violations", "violations_total", "checked"];
 
     private static readonly string[] s_stepKeys =
-        ["thread", "cpu", "op", "line", "tlb_shootdown_ipis", "pages_freed", "page_tables_freed"];
+        ["thread", "cpu", "op", "line", "tlb_shootdown_ipis", "pages_freed", "page_tables_freed", "remote_flush_rounds", "page_faults"];
 
     private static readonly string[] s_violationKeys = ["checker", "message", "seed", "step"];
 

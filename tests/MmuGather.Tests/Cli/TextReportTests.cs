@@ -88,7 +88,7 @@ public sealed class TextReportTests
             ["unused"] = 0,
         };
         var teardown = new SortedDictionary<string, long>(StringComparer.Ordinal) { ["rcu_grace_periods"] = 1, ["unused"] = 0 };
-        StepResult step = new("app/0", 0, "munmap", 8, 2, 16, 3);
+        StepResult step = new("app/0", 0, "munmap", 8, 2, 16, 3, 1, 0);
         return new RunResult("sample", "x86", 9, counters, teardown, [step], violations, violations.Count);
     }
 }

@@ -26,6 +26,7 @@ public class ShootdownFidelityTests
 
         Assert.Equal(expectedShootdowns, TestScenarios.StepOf(r, "munmap").TlbShootdownIpis);
         Assert.Equal(expectedShootdowns, r.Counters["tlb_shootdown_ipis"]);
+        Assert.Equal(expectedShootdowns, TestScenarios.StepOf(r, "munmap").RemoteFlushRounds); // the spinner is never lazy: a round per IPI
         Assert.Equal(pages, r.Counters["pages_freed"]);
 
         // The flush-before-free oracle examined every page and table freed, and none was early.
@@ -43,6 +44,7 @@ public class ShootdownFidelityTests
         var r = sim.Run();
 
         Assert.Equal(29, TestScenarios.StepOf(r, "munmap").TlbShootdownIpis);
+        Assert.Equal(29, TestScenarios.StepOf(r, "munmap").RemoteFlushRounds);
         Assert.True(sim.FlushBeforeFree.Examined >= 262144 + 512);
         Assert.Equal(27, r.Counters["gather_forced_flushes"]);
         Assert.Equal(1, r.Counters["table_batch_flushes"] - 1); // one full batch + the final partial one

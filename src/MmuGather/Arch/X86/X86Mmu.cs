@@ -100,6 +100,8 @@ public sealed class X86Mmu(Kernel kernel, bool invlpgb = false) : ArchMmu(kernel
     /// </summary>
     private void FlushTlbMulti(MmStruct mm, FlushTlbInfo info)
     {
+        // trace_tlb_flush(TLB_REMOTE_SEND_IPI, ...): once per round, before the lazy CPUs are filtered out.
+        Kernel.Counters.Add(Counter.RemoteFlushRounds);
         Cpu self = Kernel.Machine.Current;
         ulong targets = 0;
         for (int cpu = 0; cpu < Kernel.Machine.Cpus.Count; cpu++)
