@@ -4,9 +4,6 @@ using MmuGather.Scenarios;
 
 namespace MmuGather.Cli.Native;
 
-/// <summary>One measured step of one repetition.</summary>
-internal sealed record NativeSample(int Thread, int StepIndex, long FlushRounds, long MinorFaults, long WallNs, long NoiseFlushRounds, long NoiseMinorFaults, string Outcome);
-
 /// <summary>
 /// One repetition of a scenario on the host: starts one worker process per scenario
 /// process, hands out turns in the model's <c>turns</c> order (threads in file order, one
@@ -22,6 +19,19 @@ internal sealed class NativeSession : IDisposable
     private readonly Scenario _scenario;
     private readonly NativeHost _host;
     private readonly List<Worker> _workers = [];
+
+    /// <summary>Runs <paramref name="scenario"/> <paramref name="reps"/> times, each in a fresh session (fresh workers).</summary>
+    public static List<List<NativeSample>> RunRepeated(Scenario scenario, NativeHost host, int reps)
+    {
+        var runs = new List<List<NativeSample>>(reps);
+        for (int r = 0; r < reps; r++)
+        {
+            using var session = new NativeSession(scenario, host);
+            runs.Add(session.Run());
+        }
+
+        return runs;
+    }
 
     public NativeSession(Scenario scenario, NativeHost host)
     {
@@ -348,30 +358,5 @@ internal sealed class NativeSession : IDisposable
 
             Process.Dispose();
         }
-    }
-}
-
-/// <summary>How to start this program again in worker mode.</summary>
-internal static class WorkerCommand
-{
-    public static ProcessStartInfo StartInfo()
-    {
-        string dll = typeof(WorkerCommand).Assembly.Location;
-        string apphost = Path.ChangeExtension(dll, null);
-        if (Environment.ProcessPath is { } self && Path.GetFileName(self) == "mmugather")
-        {
-            return new ProcessStartInfo(self);
-        }
-
-        if (File.Exists(apphost))
-        {
-            return new ProcessStartInfo(apphost);
-        }
-
-        string dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
-        var psi = new ProcessStartInfo(dotnet);
-        psi.ArgumentList.Add("exec");
-        psi.ArgumentList.Add(dll);
-        return psi;
     }
 }

@@ -1,0 +1,271 @@
+using System.Collections;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using MmuGather.Scenarios;
+
+namespace MmuGather.Cli.Native;
+
+/// <summary>One scenario thread: a dedicated OS thread pinned to its CPU, running its steps on demand.</summary>
+internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeRegion> regions, bool realtime)
+{
+    private const ulong PageSize = 4096;
+    private const ulong HugeSize = 2UL << 20;
+    private static int s_sink;
+    private readonly SemaphoreSlim _go = new(0);
+    private Thread? _thread;
+    private int _goFlag;
+    private int _next;
+    private bool _spinning;
+    private bool _empty;
+
+    public ManualResetEventSlim Ready { get; } = new(false);
+
+    public SemaphoreSlim Done { get; } = new(0);
+
+    public int Tid { get; private set; }
+
+    public string? PinError { get; private set; }
+
+    public bool Exited { get; private set; }
+
+    public long LastWallNs { get; private set; }
+
+    public string LastOutcome { get; private set; } = "ok";
+
+    public void Start()
+    {
+        _thread = new Thread(Loop) { IsBackground = true, Name = $"cpu{spec.Cpu}" };
+        _thread.Start();
+    }
+
+    public void Join() => _thread!.Join();
+
+    /// <summary>Hands the thread its turn: its next step, or an empty turn (warm-up).</summary>
+    public void Go(bool empty = false)
+    {
+        _empty = empty;
+        Volatile.Write(ref _goFlag, 1);
+        _go.Release();
+    }
+
+    private void Loop()
+    {
+        Tid = Libc.gettid();
+        if (!Libc.Pin(0, 1UL << spec.Cpu))
+        {
+            PinError = $"sched_setaffinity to CPU {spec.Cpu}: {Libc.ErrnoText(Libc.Errno)}";
+        }
+
+        Ready.Set();
+        while (true)
+        {
+            if (_spinning)
+            {
+                // User mode on this CPU, no system call, until the next turn.
+                while (Volatile.Read(ref _goFlag) == 0)
+                {
+                }
+            }
+            else
+            {
+                _go.Wait();
+            }
+
+            Volatile.Write(ref _goFlag, 0);
+            if (_empty)
+            {
+                long w0 = Stopwatch.GetTimestamp();
+                LastWallNs = (long)Stopwatch.GetElapsedTime(w0).TotalNanoseconds;
+                Done.Release();
+                continue;
+            }
+
+            Step step = spec.Steps[_next++];
+            long t0 = Stopwatch.GetTimestamp();
+            LastOutcome = Execute(step);
+            LastWallNs = (long)Stopwatch.GetElapsedTime(t0).TotalNanoseconds;
+            if (step is ExitStep)
+            {
+                Exited = true;
+                Done.Release();
+                return;
+            }
+
+            Done.Release();
+        }
+    }
+
+    public string Execute(Step step)
+    {
+        switch (step)
+        {
+            case MmapStep m:
+                return Mmap(m);
+            case MunmapStep u:
+                return WithRange(u.Region, u.Offset, u.Length, (r, start, len) =>
+                {
+                    if (Libc.munmap(start, (nuint)len) != 0)
+                    {
+                        return "error: munmap: " + Libc.ErrnoText(Libc.Errno);
+                    }
+
+                    long first = (start - r.Start) >> 12;
+                    for (long p = first; p < first + (long)(len >> 12); p++)
+                    {
+                        r.Live[(int)p] = false;
+                    }
+
+                    return "ok";
+                });
+            case MadviseStep a:
+                return WithRange(a.Region, a.Offset, a.Length, (_, start, len) =>
+                    Libc.madvise(start, (nuint)len, Libc.MadvDontneed) == 0 ? "ok" : "error: madvise: " + Libc.ErrnoText(Libc.Errno));
+            case TouchStep t:
+                return WithRange(t.Region, t.Offset, t.Length, (r, start, len) => Touch(r, start, len, t.Write, t.Repeat));
+            case WritebackStep w:
+                return WithRange(w.Region, 0, null, (r, _, _) =>
+                {
+                    for (int i = 0; i < w.Repeat; i++)
+                    {
+                        if (Libc.fsync(r.Fd) != 0)
+                        {
+                            return "error: fsync: " + Libc.ErrnoText(Libc.Errno);
+                        }
+                    }
+
+                    return "ok";
+                });
+            case SpinStep:
+                _spinning = true;
+
+                // Real-time priority: no ordinary task of the host takes this CPU from the
+                // spinner (which would take the CPU out of the mm and change the count).
+                if (!realtime)
+                {
+                    return "ok (SCHED_OTHER: its CPU is shared)";
+                }
+
+                return Libc.sched_setscheduler(0, Libc.SchedFifo, [1]) == 0 ? "ok" : "ok (not SCHED_FIFO: " + Libc.ErrnoText(Libc.Errno) + ")";
+            case ExitStep:
+                return "ok";
+            default:
+                return $"error: step {step.GetType().Name} is not run natively";
+        }
+    }
+
+    private string WithRange(string name, ulong offset, ulong? length, Func<NativeRegion, IntPtr, ulong, string> action)
+    {
+        if (!regions.TryGetValue(name, out NativeRegion? r))
+        {
+            return $"error: region '{name}' was never mapped (its mmap failed)";
+        }
+
+        ulong len = length ?? (r.Length - Math.Min(offset, r.Length));
+        return action(r, r.Start + (nint)offset, len);
+    }
+
+    private static string Touch(NativeRegion r, IntPtr start, ulong len, bool write, int repeat)
+    {
+        long first = (start - r.Start) >> 12;
+        long pages = (long)(len >> 12);
+        int sink = 0;
+        for (int pass = 0; pass < repeat; pass++)
+        {
+            for (long p = 0; p < pages; p++)
+            {
+                // The worker's own bookkeeping says whether the page is still mapped: an
+                // access there would take SIGSEGV, reported instead of made.
+                if (!r.Live[(int)(first + p)])
+                {
+                    return $"segv at +0x{(first + p) << 12:x}";
+                }
+
+                IntPtr va = start + (nint)(p << 12);
+                if (write)
+                {
+                    Marshal.WriteByte(va, (byte)pass);
+                }
+                else
+                {
+                    sink += Marshal.ReadByte(va);
+                }
+            }
+        }
+
+        s_sink += sink;
+        return "ok";
+    }
+
+    private string Mmap(MmapStep m)
+    {
+        int fd = -1;
+        IntPtr addr;
+        if (m.Kind == MappingKind.Anon)
+        {
+            ulong extra = m.Thp ? HugeSize : 0;
+            addr = Libc.mmap(IntPtr.Zero, (nuint)(m.Length + extra), Libc.ProtRead | Libc.ProtWrite, Libc.MapPrivate | Libc.MapAnonymous, -1, 0);
+            if (addr == Libc.MapFailed)
+            {
+                return "error: mmap: " + Libc.ErrnoText(Libc.Errno);
+            }
+
+            if (m.Thp)
+            {
+                // A 2 MiB aligned start, the unaligned head and tail given back (never touched).
+                ulong raw = (ulong)addr;
+                ulong aligned = (raw + HugeSize - 1) & ~(HugeSize - 1);
+                if (aligned > raw)
+                {
+                    Libc.munmap(addr, (nuint)(aligned - raw));
+                }
+
+                ulong tail = raw + m.Length + extra - (aligned + m.Length);
+                if (tail > 0)
+                {
+                    Libc.munmap((nint)(aligned + m.Length), (nuint)tail);
+                }
+
+                addr = (nint)aligned;
+            }
+
+            // The model's anonymous memory is 4 KiB pages unless thp: say so to the kernel.
+            if (Libc.madvise(addr, (nuint)m.Length, m.Thp ? Libc.MadvHugepage : Libc.MadvNohugepage) != 0)
+            {
+                return "error: madvise(HUGEPAGE/NOHUGEPAGE): " + Libc.ErrnoText(Libc.Errno);
+            }
+
+            if (m.Populate && Libc.madvise(addr, (nuint)m.Length, Libc.MadvPopulateWrite) != 0)
+            {
+                return "error: madvise(MADV_POPULATE_WRITE): " + Libc.ErrnoText(Libc.Errno);
+            }
+        }
+        else
+        {
+            string path = Path.Combine(Path.GetTempPath(), $"mmugather-native-{Environment.ProcessId}-{m.Name}-{Guid.NewGuid():N}");
+            fd = Libc.open(path, Libc.ORdwr | Libc.OCreat | Libc.OExcl, Convert.ToInt32("600", 8));
+            if (fd < 0)
+            {
+                return $"error: open {path}: " + Libc.ErrnoText(Libc.Errno);
+            }
+
+            Libc.unlink(path); // the file lives as long as the descriptor: nothing left behind
+            if (Libc.ftruncate(fd, (long)m.Length) != 0)
+            {
+                return "error: ftruncate: " + Libc.ErrnoText(Libc.Errno);
+            }
+
+            // MAP_POPULATE read-faults a shared mapping and write-faults (copies) a private
+            // writable one: the model's populate.
+            int flags = (m.Kind == MappingKind.FileShared ? Libc.MapShared : Libc.MapPrivate) | (m.Populate ? Libc.MapPopulate : 0);
+            addr = Libc.mmap(IntPtr.Zero, (nuint)m.Length, Libc.ProtRead | Libc.ProtWrite, flags, fd, 0);
+            if (addr == Libc.MapFailed)
+            {
+                return "error: mmap: " + Libc.ErrnoText(Libc.Errno);
+            }
+        }
+
+        regions[m.Name] = new NativeRegion(addr, m.Length, m.Kind, fd);
+        return "ok";
+    }
+}
