@@ -68,6 +68,9 @@ internal static class Libc
     public static extern int sched_setaffinity(int pid, nuint size, ulong[] mask);
 
     [DllImport("libc", SetLastError = true)]
+    public static extern int sched_getaffinity(int pid, nuint size, ulong[] mask);
+
+    [DllImport("libc", SetLastError = true)]
     public static extern int sched_setscheduler(int pid, int policy, int[] param);
 
     [DllImport("libc", SetLastError = true)]
@@ -94,6 +97,13 @@ internal static class Libc
     public static int Errno => Marshal.GetLastPInvokeError();
 
     public static string ErrnoText(int errno) => $"errno {errno} ({Marshal.GetPInvokeErrorMessage(errno)})";
+
+    /// <summary>The CPUs thread <paramref name="tid"/> (0: the caller) may run on, or 0 when it cannot be read.</summary>
+    public static ulong Affinity(int tid)
+    {
+        var set = new ulong[16];
+        return sched_getaffinity(tid, (nuint)(set.Length * sizeof(ulong)), set) == 0 ? set[0] : 0;
+    }
 
     /// <summary>Pins thread <paramref name="tid"/> (0: the caller) to the CPUs of <paramref name="mask"/>.</summary>
     public static bool Pin(int tid, ulong mask)

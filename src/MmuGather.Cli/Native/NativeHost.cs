@@ -18,7 +18,7 @@ internal sealed partial record NativeHost(int Cpus, string Kernel, int Tracepoin
     public static NativeHost Current => s_current.Value;
 
     /// <summary>Where the counts come from, for reports.</summary>
-    public string FlushSource => $"tlb:tlb_flush reason {RemoteSendReason} \"remote IPI send\" (one per flush round with another CPU in mm_cpumask), perf_event_open per thread of the worker processes";
+    public string FlushSource => $"tlb:tlb_flush reason {RemoteSendReason} \"remote IPI send\" (one per flush round with another CPU in mm_cpumask), perf_event_open per CPU filtered to the threads of the worker processes";
 
     public const string FaultSource = "minflt of /proc/PID/stat of each worker process (includes populate faults, which perf's page-faults-min misses)";
 
@@ -57,10 +57,10 @@ internal sealed partial record NativeHost(int Cpus, string Kernel, int Tracepoin
         }
 
         int reason = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-        using PerfCounter? probe = PerfCounter.OpenFlushRounds(Libc.gettid(), id, reason, out string? error);
+        using PerfCounter? probe = PerfCounter.OpenCpuFlushRounds(0, id, reason, [Libc.gettid()], out string? error);
         if (probe is null)
         {
-            return new NativeHost(cpus, kernel, id, reason, thp, $"perf_event_open on the tlb:tlb_flush tracepoint is not allowed ({error}; run as root or lower kernel.perf_event_paranoid)");
+            return new NativeHost(cpus, kernel, id, reason, thp, $"a CPU-wide perf_event_open on the tlb:tlb_flush tracepoint is not allowed ({error}; run as root, or give CAP_PERFMON, or set kernel.perf_event_paranoid to 0 or less)");
         }
 
         return new NativeHost(cpus, kernel, id, reason, thp, null);

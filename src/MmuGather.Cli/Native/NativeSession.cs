@@ -19,6 +19,8 @@ internal sealed class NativeSession : IDisposable
     private readonly Scenario _scenario;
     private readonly NativeHost _host;
     private readonly List<Worker> _workers = [];
+    private readonly List<PerfCounter> _cpuCounters = [];
+    private readonly HashSet<int> _counted = [];
 
     /// <summary>Runs <paramref name="scenario"/> <paramref name="reps"/> times, each in a fresh session (fresh workers).</summary>
     public static List<List<NativeSample>> RunRepeated(Scenario scenario, NativeHost host, int reps)
@@ -46,7 +48,7 @@ internal sealed class NativeSession : IDisposable
     {
         for (int p = 0; p < _scenario.Processes.Count; p++)
         {
-            _workers.Add(Worker.Start(_scenario.SourcePath, p));
+            _workers.Add(Worker.Start(_scenario.SourcePath, p, CpuMask(_scenario.Processes[p])));
         }
 
         foreach (Worker w in _workers)
@@ -111,6 +113,9 @@ internal sealed class NativeSession : IDisposable
         return samples;
     }
 
+    /// <summary>The CPUs a scenario process runs on: those of its threads.</summary>
+    private static ulong CpuMask(ProcessSpec process) => process.Threads.Aggregate(0UL, (m, t) => m | (1UL << t.Cpu));
+
     private static bool Ready(Step step, HashSet<string> mapped) => step switch
     {
         MunmapStep s => mapped.Contains(s.Region),
@@ -123,10 +128,7 @@ internal sealed class NativeSession : IDisposable
 
     private NativeSample RunStep(Worker worker, int thread, int local, int stepIndex, Step step)
     {
-        foreach (Worker w in _workers.Where(w => !w.Exited))
-        {
-            w.AttachNewThreads(_host);
-        }
+        CountNewThreads();
 
         (long flush0, long faults0) = Totals();
         long t0 = Stopwatch.GetTimestamp();
@@ -164,6 +166,39 @@ internal sealed class NativeSession : IDisposable
         return new NativeSample(thread, stepIndex, flush1 - flush0, faults1 - faults0, wallNs, flush2 - flush1, faults2 - faults1, outcome);
     }
 
+    /// <summary>
+    /// Opens the per-CPU counters on first use and widens their filter to every thread the
+    /// workers have now (runtime threads come and go; exited ones stay in the filter).
+    /// </summary>
+    private void CountNewThreads()
+    {
+        bool grew = false;
+        foreach (Worker w in _workers.Where(w => !w.Exited))
+        {
+            foreach (int tid in w.Threads())
+            {
+                grew |= _counted.Add(tid);
+            }
+        }
+
+        string? error;
+        if (_cpuCounters.Count == 0)
+        {
+            for (int cpu = 0; cpu < _host.Cpus; cpu++)
+            {
+                _cpuCounters.Add(PerfCounter.OpenCpuFlushRounds(cpu, _host.TracepointId, _host.RemoteSendReason, _counted, out error)
+                    ?? throw new InvalidOperationException($"cannot count flush rounds on CPU {cpu}: {error}"));
+            }
+
+            return;
+        }
+
+        if (grew && _cpuCounters.Any(c => !c.Filter(_host.RemoteSendReason, _counted, out error)))
+        {
+            throw new InvalidOperationException("cannot widen the flush-round filter to the workers' new threads");
+        }
+    }
+
     private static void Idle(TimeSpan length)
     {
         if (length >= TimeSpan.FromMilliseconds(5))
@@ -181,14 +216,9 @@ internal sealed class NativeSession : IDisposable
 
     private (long Flush, long Faults) Totals()
     {
-        long flush = 0, faults = 0;
+        long flush = _cpuCounters.Sum(c => c.Read()), faults = 0;
         foreach (Worker w in _workers)
         {
-            foreach (PerfCounter f in w.Counters.Values)
-            {
-                flush += f.Read();
-            }
-
             faults += w.ReadMinorFaults();
         }
 
@@ -200,6 +230,11 @@ internal sealed class NativeSession : IDisposable
         foreach (Worker w in _workers)
         {
             w.Dispose();
+        }
+
+        foreach (PerfCounter c in _cpuCounters)
+        {
+            c.Dispose();
         }
     }
 
@@ -213,8 +248,6 @@ internal sealed class NativeSession : IDisposable
         public Process Process { get; }
 
         public bool Exited { get; set; }
-
-        public Dictionary<int, PerfCounter> Counters { get; } = [];
 
         private long _minorFaults;
 
@@ -242,7 +275,14 @@ internal sealed class NativeSession : IDisposable
             return _minorFaults;
         }
 
-        public static Worker Start(string file, int index)
+        /// <summary>
+        /// Starts the worker already confined to <paramref name="cpus"/>: the child inherits
+        /// the affinity of the thread that forks it, so this thread takes it on for the
+        /// start. A worker that ran anywhere else, even for the runtime's start-up, would
+        /// leave that CPU in its mm_cpumask, and x86 counts a remote round for every flush
+        /// while a lazy CPU stays there (the model's process never ran on it).
+        /// </summary>
+        public static Worker Start(string file, int index, ulong cpus)
         {
             var psi = WorkerCommand.StartInfo();
             foreach (string a in new[] { NativeWorker.Command, Path.GetFullPath(file), index.ToString(CultureInfo.InvariantCulture), Environment.ProcessId.ToString(CultureInfo.InvariantCulture) })
@@ -272,7 +312,21 @@ internal sealed class NativeSession : IDisposable
                     }
                 }
             };
-            process.Start();
+            ulong before = Libc.Affinity(0);
+            if (!Libc.Pin(0, cpus))
+            {
+                throw new InvalidOperationException($"cannot confine the worker to CPU mask 0x{cpus:x}: {Libc.ErrnoText(Libc.Errno)}");
+            }
+
+            try
+            {
+                process.Start();
+            }
+            finally
+            {
+                Libc.Pin(0, before);
+            }
+
             process.BeginErrorReadLine();
             return worker;
         }
@@ -300,36 +354,20 @@ internal sealed class NativeSession : IDisposable
             return new InvalidOperationException($"native worker {Process.Id} {what}" + (err.Length > 0 ? $": {err.ReplaceLineEndings(" | ")}" : ""));
         }
 
-        public void AttachNewThreads(NativeHost host)
+        /// <summary>The worker's threads now (none once it is gone).</summary>
+        public IEnumerable<int> Threads()
         {
-            string dir = $"/proc/{Process.Id}/task";
             string[] tasks;
             try
             {
-                tasks = Directory.GetDirectories(dir);
+                tasks = Directory.GetDirectories($"/proc/{Process.Id}/task");
             }
             catch (DirectoryNotFoundException)
             {
-                return;
+                return [];
             }
 
-            foreach (string t in tasks)
-            {
-                if (!int.TryParse(Path.GetFileName(t), CultureInfo.InvariantCulture, out int tid) || Counters.ContainsKey(tid))
-                {
-                    continue;
-                }
-
-                PerfCounter? f = PerfCounter.OpenFlushRounds(tid, host.TracepointId, host.RemoteSendReason, out string? error);
-                if (f is not null)
-                {
-                    Counters[tid] = f;
-                }
-                else if (File.Exists($"/proc/{Process.Id}/task/{tid}/stat"))
-                {
-                    throw new InvalidOperationException($"cannot count thread {tid} of worker {Process.Id}: {error}");
-                }
-            }
+            return tasks.Select(t => int.TryParse(Path.GetFileName(t), CultureInfo.InvariantCulture, out int tid) ? tid : 0).Where(t => t > 0);
         }
 
         public void Dispose()
@@ -349,11 +387,6 @@ internal sealed class NativeSession : IDisposable
             catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
             {
                 // Already gone.
-            }
-
-            foreach (PerfCounter f in Counters.Values)
-            {
-                f.Dispose();
             }
 
             Process.Dispose();

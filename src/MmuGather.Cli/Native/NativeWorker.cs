@@ -93,8 +93,6 @@ internal static class NativeWorker
                     stdout.WriteLine($"exit {i}");
                     Libc.ExitGroup(0);
                 }
-
-                t.Join();
             }
 
             stdout.WriteLine($"done {i} {t.LastWallNs} {t.LastOutcome}");

@@ -39,8 +39,6 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
         _thread.Start();
     }
 
-    public void Join() => _thread!.Join();
-
     /// <summary>Hands the thread its turn: its next step, or an empty turn (warm-up).</summary>
     public void Go(bool empty = false)
     {
@@ -89,7 +87,13 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
             {
                 Exited = true;
                 Done.Release();
-                return;
+
+                // The scenario's thread is gone, but this OS thread never returns to glibc:
+                // glibc's own thread teardown (MADV_DONTNEED of the unused stack, the runtime's
+                // munmap of its signal stack) is user-space work the model's exit does not
+                // contain, and on this host it costs a remote flush round of its own. Parked
+                // in a futex wait, the thread leaves its CPU idle, as an exited one does.
+                Thread.Sleep(Timeout.Infinite);
             }
 
             Done.Release();
