@@ -37,7 +37,9 @@ internal sealed record NativeReport(Scenario Scenario, NativeHost Host, int Reps
                 Spread.Of(same.Select(s => s.WallNs / 1000)),
                 Spread.Of(same.Select(s => s.NoiseFlushRounds)),
                 Spread.Of(same.Select(s => s.NoiseMinorFaults)),
-                outcome));
+                outcome,
+                Spread.Of(same.Select(s => s.RssBefore - s.RssAfter)),
+                Spread.Of(same.Select(s => s.Footprint))));
         }
 
         return new NativeReport(
@@ -69,13 +71,14 @@ internal sealed record NativeReport(Scenario Scenario, NativeHost Host, int Reps
         sb.Append(CultureInfo.InvariantCulture, $"native: {Scenario.Name} ({Scenario.SourcePath}), {Reps} repetition(s), Linux {Host.Kernel} x86-64, {Host.Cpus} CPUs\n");
         sb.Append(CultureInfo.InvariantCulture, $"flush rounds: {Host.FlushSource}\n");
         sb.Append(CultureInfo.InvariantCulture, $"minor faults: {NativeHost.FaultSource}\n");
+        sb.Append("pages released: the worker's resident pages (Rss of /proc/PID/smaps_rollup) before the step minus after it; a process exit releases its whole Rss, the runtime's pages included\n");
         sb.Append("values: median [min..max] over the repetitions; idle: the same counters over an idle window as long as the step\n\n");
-        string[] header = ["thread", "cpu", "op", "line", "flush rounds", "minor faults", "wall us", "idle rounds", "idle faults", "outcome"];
+        string[] header = ["thread", "cpu", "op", "line", "flush rounds", "minor faults", "pages released", "wall us", "idle rounds", "idle faults", "outcome"];
         var table = new List<string[]> { header };
         table.AddRange(Rows.Select(r => new[]
         {
             r.Thread, r.Cpu.ToString(CultureInfo.InvariantCulture), r.Op, r.Line.ToString(CultureInfo.InvariantCulture),
-            r.FlushRounds.ToString(), r.MinorFaults.ToString(), r.WallUs.ToString(), r.NoiseFlushRounds.ToString(), r.NoiseMinorFaults.ToString(), r.Outcome,
+            r.FlushRounds.ToString(), r.MinorFaults.ToString(), r.PagesReleased.ToString(), r.WallUs.ToString(), r.NoiseFlushRounds.ToString(), r.NoiseMinorFaults.ToString(), r.Outcome,
         }));
         int[] widths = Enumerable.Range(0, header.Length).Select(c => table.Max(row => row[c].Length)).ToArray();
         foreach (string[] row in table)
@@ -112,6 +115,8 @@ internal sealed record NativeReport(Scenario Scenario, NativeHost Host, int Reps
             w.WriteNumber("line", r.Line);
             r.FlushRounds.Write(w, "flush_rounds");
             r.MinorFaults.Write(w, "minor_faults");
+            r.PagesReleased.Write(w, "pages_released");
+            r.Footprint.Write(w, "worker_footprint_pages");
             r.WallUs.Write(w, "wall_us");
             r.NoiseFlushRounds.Write(w, "idle_flush_rounds");
             r.NoiseMinorFaults.Write(w, "idle_minor_faults");

@@ -58,6 +58,8 @@ internal sealed class NativeSession : IDisposable
             {
                 throw w.Failure($"said '{ready}' instead of ready");
             }
+
+            w.Footprint = w.ReadRssPages();
         }
 
         // Global thread list in file order: (worker, thread index in the process).
@@ -129,7 +131,7 @@ internal sealed class NativeSession : IDisposable
     private NativeSample RunStep(Worker worker, int thread, int local, int stepIndex, Step step)
     {
         CountNewThreads();
-
+        long rss0 = worker.ReadRssPages();
         (long flush0, long faults0) = Totals();
         long t0 = Stopwatch.GetTimestamp();
         worker.Send($"step {local}");
@@ -159,11 +161,12 @@ internal sealed class NativeSession : IDisposable
         }
 
         (long flush1, long faults1) = Totals();
+        long rss1 = worker.Exited ? 0 : worker.ReadRssPages();
 
         // The idle window: everything stays as it is (spinners spin) for as long as the step took.
         Idle(TimeSpan.FromTicks(Math.Max(1, wallNs / 100)));
         (long flush2, long faults2) = Totals();
-        return new NativeSample(thread, stepIndex, flush1 - flush0, faults1 - faults0, wallNs, flush2 - flush1, faults2 - faults1, outcome);
+        return new NativeSample(thread, stepIndex, flush1 - flush0, faults1 - faults0, wallNs, flush2 - flush1, faults2 - faults1, outcome, rss0, rss1, worker.Footprint);
     }
 
     /// <summary>
@@ -248,6 +251,30 @@ internal sealed class NativeSession : IDisposable
         public Process Process { get; }
 
         public bool Exited { get; set; }
+
+        /// <summary>Resident pages when the worker said ready: the runtime's own, before any step.</summary>
+        public long Footprint { get; set; }
+
+        /// <summary>Resident pages now (the Rss of /proc/PID/smaps_rollup), 0 when it cannot be read.</summary>
+        public long ReadRssPages()
+        {
+            try
+            {
+                foreach (string line in File.ReadLines($"/proc/{Process.Id}/smaps_rollup"))
+                {
+                    if (line.StartsWith("Rss:", StringComparison.Ordinal))
+                    {
+                        return long.Parse(line[4..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 4;
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // Gone.
+            }
+
+            return 0;
+        }
 
         private long _minorFaults;
 

@@ -29,8 +29,10 @@ public static class ValidateCommand
         and pages freed, and page faults of the model against the host's minor faults.
 
         A step agrees when the model's flush rounds lie within the native min..max widened
-        by the step's idle noise (the most rounds seen in its idle windows). Only flush
-        rounds are judged; faults and pages freed are shown, not compared.
+        by the step's idle noise (the most rounds seen in its idle windows). A process exit
+        is judged against the model run again with the worker runtime's own resident pages
+        as the process's footprint (the kernel tears them down with the scenario's). Only
+        flush rounds are judged; faults and pages freed/released are shown, not compared.
 
         Exit 0: every step agrees; 1: a step disagrees (listed with file, line and both
         numbers); 2: a file is refused by the native executor (its line is passed through)
@@ -101,7 +103,7 @@ public static class ValidateCommand
             }
 
             NativeReport native = NativeReport.From(scenario, NativeHost.Current, runs);
-            IReadOnlyList<ValidateRow> rows = Compare(modelRun.Steps, native.Rows);
+            IReadOnlyList<ValidateRow> rows = Compare(modelRun.Steps, native.Rows, TeardownExpectation.For(model, runs));
             results.Add(new ValidateFile(scenario, rows, null, null));
             if (rows.Any(r => !r.Agrees))
             {
@@ -119,7 +121,7 @@ public static class ValidateCommand
     /// occurrence) and judges each: the model's rounds within native min..max widened by the
     /// step's idle noise (its maximum). A step one side has and the other does not disagrees.
     /// </summary>
-    internal static IReadOnlyList<ValidateRow> Compare(IReadOnlyList<StepResult> model, IReadOnlyList<NativeRow> native)
+    internal static IReadOnlyList<ValidateRow> Compare(IReadOnlyList<StepResult> model, IReadOnlyList<NativeRow> native, IReadOnlyDictionary<(string Thread, int Line), (long Min, long Max)>? teardown = null)
     {
         var rows = new List<ValidateRow>();
         var used = new bool[model.Count];
@@ -144,8 +146,12 @@ public static class ValidateCommand
             used[m] = true;
             StepResult s = model[m];
             long noise = n.NoiseFlushRounds.Max;
-            bool agrees = s.RemoteFlushRounds >= n.FlushRounds.Min - noise && s.RemoteFlushRounds <= n.FlushRounds.Max + noise;
-            rows.Add(new ValidateRow(n.Thread, n.Cpu, n.Op, n.Line, s, n, agrees));
+            (long Min, long Max)? expected = teardown is not null && teardown.TryGetValue((s.Thread, s.Line), out var t) ? t : null;
+            (long lo, long hi) = expected ?? (s.RemoteFlushRounds, s.RemoteFlushRounds);
+
+            // Agrees when the model's value (or, for a teardown, one of them) is in the allowed range.
+            bool agrees = hi >= n.FlushRounds.Min - noise && lo <= n.FlushRounds.Max + noise;
+            rows.Add(new ValidateRow(n.Thread, n.Cpu, n.Op, n.Line, s, n, agrees) { ModelTeardown = expected });
         }
 
         for (int i = 0; i < model.Count; i++)

@@ -14,7 +14,7 @@ internal sealed record ValidateReport(NativeHost Host, int Reps, IReadOnlyList<V
         Files.Where(f => f.Rows is not null).SelectMany(f => f.Rows!.Where(r => !r.Agrees).Select(r => (f, r)));
 
     public static string Describe(ValidateFile f, ValidateRow r) =>
-        $"{f.Scenario.SourcePath}:{r.Line}: {r.Thread} {r.Op}: model {(r.Model is null ? "no such step" : N(r.Model.RemoteFlushRounds) + " flush round(s)")}, native {(r.Native is null ? "no such step" : $"{r.Native.FlushRounds} (idle noise {N(r.Native.NoiseFlushRounds.Max)}, allowed {r.Allowed})")}";
+        $"{f.Scenario.SourcePath}:{r.Line}: {r.Thread} {r.Op}: model {(r.Model is null ? "no such step" : r.ModelRounds + " flush round(s)")}, native {(r.Native is null ? "no such step" : $"{r.Native.FlushRounds} (idle noise {N(r.Native.NoiseFlushRounds.Max)}, allowed {r.Allowed})")}";
 
     public string Text()
     {
@@ -32,20 +32,21 @@ internal sealed record ValidateReport(NativeHost Host, int Reps, IReadOnlyList<V
                 continue;
             }
 
-            string[] header = ["thread", "cpu", "op", "line", "model rounds", "native rounds", "idle", "allowed", "agrees", "model shootdowns", "model pages freed", "model faults", "native minor faults", "native outcome"];
+            string[] header = ["thread", "cpu", "op", "line", "model rounds", "native rounds", "idle", "allowed", "agrees", "model shootdowns", "model pages freed", "native pages released", "model faults", "native minor faults", "native outcome"];
             var table = new List<string[]> { header };
             foreach (ValidateRow r in f.Rows!)
             {
                 table.Add(
                 [
                     r.Thread, N(r.Cpu), r.Op, N(r.Line),
-                    r.Model is null ? "-" : N(r.Model.RemoteFlushRounds),
+                    r.ModelRounds,
                     r.Native is null ? "-" : r.Native.FlushRounds.ToString(),
                     r.Native is null ? "-" : N(r.Native.NoiseFlushRounds.Max),
                     r.Allowed,
                     r.Agrees ? "yes" : "NO",
                     r.Model is null ? "-" : N(r.Model.TlbShootdownIpis),
                     r.Model is null ? "-" : N(r.Model.PagesFreed),
+                    r.Native is null ? "-" : r.Native.PagesReleased.ToString(),
                     r.Model is null ? "-" : N(r.Model.PageFaults),
                     r.Native is null ? "-" : r.Native.MinorFaults.ToString(),
                     r.Native?.Outcome ?? "-",
@@ -119,6 +120,14 @@ internal sealed record ValidateReport(NativeHost Host, int Reps, IReadOnlyList<V
                     w.WriteNumber("tlb_shootdown_ipis", m.TlbShootdownIpis);
                     w.WriteNumber("pages_freed", m.PagesFreed);
                     w.WriteNumber("page_faults", m.PageFaults);
+                    if (r.ModelTeardown is { } t)
+                    {
+                        w.WriteStartObject("remote_flush_rounds_with_worker_footprint");
+                        w.WriteNumber("min", t.Min);
+                        w.WriteNumber("max", t.Max);
+                        w.WriteEndObject();
+                    }
+
                     w.WriteEndObject();
                 }
                 else
@@ -132,6 +141,8 @@ internal sealed record ValidateReport(NativeHost Host, int Reps, IReadOnlyList<V
                     n.FlushRounds.Write(w, "flush_rounds");
                     n.NoiseFlushRounds.Write(w, "idle_flush_rounds");
                     n.MinorFaults.Write(w, "minor_faults");
+                    n.PagesReleased.Write(w, "pages_released");
+                    n.Footprint.Write(w, "worker_footprint_pages");
                     w.WriteString("outcome", n.Outcome);
                     w.WriteEndObject();
                 }

@@ -5,7 +5,7 @@ namespace MmuGather.Scenarios;
 /// <summary>Reads the <c>processes:</c> sequence of a scenario, with its threads and steps.</summary>
 internal static class ProcessReader
 {
-    private static readonly string[] s_processKeys = ["name", "threads"];
+    private static readonly string[] s_processKeys = ["name", "threads", "footprint"];
     private static readonly string[] s_threadKeys = ["cpu", "cpus", "steps"];
 
     /// <summary>Reads all processes; thread CPUs are checked against <paramref name="cpus"/>.</summary>
@@ -46,7 +46,8 @@ internal static class ProcessReader
 
         List<ThreadSpec> threads = items.Select(item => ReadThread(reader, item, cpus)).ToList();
         RegionValidator.Validate(reader, name, threads);
-        return new ProcessSpec(name, threads, map.Line);
+        ulong footprint = map.Optional("footprint") is { } f ? reader.ReadPageLength(f, "footprint") : 0;
+        return new ProcessSpec(name, threads, map.Line, footprint);
     }
 
     private static ThreadSpec ReadThread(ScenarioNodeReader reader, YamlNode node, int cpus)

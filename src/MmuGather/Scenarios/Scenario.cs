@@ -44,7 +44,11 @@ public sealed record KernelSpec(IReadOnlyList<string> Bugs, MmuGather.Mm.GatherM
     public static KernelSpec Default { get; } = new([]);
 }
 
-public sealed record ProcessSpec(string Name, IReadOnlyList<ThreadSpec> Threads, int Line);
+/// <summary>
+/// A process: its threads, and its <c>Footprint</c> in bytes (0: none): resident anonymous
+/// memory it starts with, outside every region (a language runtime's heap and code, say).
+/// </summary>
+public sealed record ProcessSpec(string Name, IReadOnlyList<ThreadSpec> Threads, int Line, ulong Footprint = 0);
 
 /// <summary>A thread starting on <c>Cpu</c>; <c>AllowedCpus</c> is the mask it may run on (only <c>Cpu</c> unless <c>cpus:</c> lists more).</summary>
 public sealed record ThreadSpec(int Cpu, IReadOnlyList<Step> Steps, int Line, ulong AllowedCpus = 0)

@@ -37,6 +37,7 @@ public static class ScenarioRunner
                 continue; // ENOMEM at fork/exec: the process and its steps never run
             }
 
+            process.Footprint = p.Footprint;
             foreach (ThreadSpec t in p.Threads)
             {
                 sim.AddThread(process, t.Cpu, t.Mask, t.Steps.Select(s => (ISimStep)new ScenarioStep(s, scenario.SourcePath)).ToList());

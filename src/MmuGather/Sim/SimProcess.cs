@@ -14,4 +14,12 @@ public sealed class SimProcess(string name, MmStruct mm)
     /// <summary>Regions as their mmap returned them: start, length, THP (later splits do not change them).</summary>
     public Dictionary<string, Region> Regions { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Bytes of resident anonymous memory the process has before its first step, mapped and
+    /// populated by its first thread when it starts, outside every region and every step's
+    /// counters (a language runtime's own pages: the native executor's .NET workers carry
+    /// some 10,000, and exit_mmap gathers them with the scenario's).
+    /// </summary>
+    public ulong Footprint { get; set; }
+
 }

@@ -168,6 +168,11 @@ public sealed class Simulation
     private void RunThread(SimThread t)
     {
         var ctx = new StepContext(Kernel, t.Process, t);
+        if (t.Index == 0 && t.Process.Footprint > 0)
+        {
+            Kernel.Mmap.DoMmap(t.Process.Mm, new MappingRequest("(footprint)", t.Process.Footprint, false, false, false, true));
+        }
+
         while (t.HasWork)
         {
             RunStep(t, ctx);
