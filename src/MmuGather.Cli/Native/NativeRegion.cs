@@ -6,7 +6,7 @@ using MmuGather.Scenarios;
 
 namespace MmuGather.Cli.Native;
 
-/// <summary>A region of a worker process: where it lies, its file, which pages are still mapped.</summary>
+/// <summary>A region of a worker process: where its mmap put it, its length and kind, its file.</summary>
 internal sealed class NativeRegion(IntPtr start, ulong length, MappingKind kind, int fd)
 {
     public IntPtr Start { get; } = start;
@@ -16,7 +16,4 @@ internal sealed class NativeRegion(IntPtr start, ulong length, MappingKind kind,
     public MappingKind Kind { get; } = kind;
 
     public int Fd { get; } = fd;
-
-    /// <summary>One bit per 4 KiB page: still mapped (not munmapped by the scenario).</summary>
-    public BitArray Live { get; } = new((int)(length >> 12), true);
 }

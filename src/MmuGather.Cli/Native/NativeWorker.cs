@@ -69,10 +69,32 @@ internal static class NativeWorker
 
         using var stdout = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true, NewLine = "\n" };
         using var stdin = new StreamReader(Console.OpenStandardInput());
+        AddressArena? arena = null;
         stdout.WriteLine("ready " + string.Join(' ', threads.Select(t => t.Tid.ToString(CultureInfo.InvariantCulture))));
         int live = threads.Length;
         while (stdin.ReadLine() is { } line)
         {
+            // The arena comes last, on the session's word before the first step: after the
+            // threads (their stacks), the console's first write and read (a signal-handling
+            // thread, an assembly mapped). What the runtime maps from now on would land in it,
+            // and is caught after each step.
+            if (line == "arena")
+            {
+                arena ??= AddressArena.Prepare();
+                foreach (WorkerThread w in threads)
+                {
+                    w.Arena = arena;
+                }
+
+                PinRuntimeThreads(home, threads.Select(w => w.Tid).ToHashSet());
+
+                // Compiled now, not after the first measured step: the JIT's own page
+                // protections cost remote flush rounds while a sibling runs elsewhere.
+                _ = Foreign(arena, regions.Values);
+                stdout.WriteLine($"arena 0x{arena.Top:x}");
+                continue;
+            }
+
             string[] words = line.Split(' ');
             if (words.Length != 2 || words[0] != "step" || !int.TryParse(words[1], CultureInfo.InvariantCulture, out int i) || i < 0 || i >= threads.Length)
             {
@@ -83,6 +105,7 @@ internal static class NativeWorker
             WorkerThread t = threads[i];
             t.Go();
             t.Done.Wait();
+            string? foreign = arena is null ? null : Foreign(arena, regions.Values);
             if (t.Exited)
             {
                 live--;
@@ -95,7 +118,7 @@ internal static class NativeWorker
                 }
             }
 
-            stdout.WriteLine($"done {i} {t.LastWallNs} {t.LastOutcome}");
+            stdout.WriteLine($"done {i} {t.LastWallNs} {foreign ?? t.LastOutcome}");
         }
 
         Libc.ExitGroup(0); // EOF: the session is done (or gone); spinners end with us
@@ -141,6 +164,17 @@ internal static class NativeWorker
         {
             Libc.close(r.Fd);
         }
+    }
+
+    /// <summary>
+    /// A mapping in the arena that is none of the regions' (the runtime's, made during the
+    /// step): the kernel placed the regions around it, so the run is not the model's. Null if none.
+    /// </summary>
+    private static string? Foreign(AddressArena arena, IEnumerable<NativeRegion> regions)
+    {
+        var ranges = regions.Select(r => ((ulong)r.Start, (ulong)r.Start + r.Length)).ToList();
+        MapsEntry? m = arena.Foreign(ProcMaps.Read(), e => ranges.Any(r => e.Start >= r.Item1 && e.End <= r.Item2)).FirstOrDefault();
+        return m is null ? null : $"{NativeSession.Interference}: 0x{m.Start:x}-0x{m.End:x} {m.Perms} {m.Path}";
     }
 
     /// <summary>Where the process's runtime threads live: the CPU of its first thread with more than spinning to do.</summary>
