@@ -18,7 +18,7 @@ internal sealed class NativeSession : IDisposable
 
     private readonly Scenario _scenario;
     private readonly NativeHost _host;
-    private readonly List<Worker> _workers = [];
+    private readonly List<WorkerProcess> _workers = [];
     private readonly List<PerfCounter> _cpuCounters = [];
     private readonly HashSet<int> _counted = [];
 
@@ -67,10 +67,10 @@ internal sealed class NativeSession : IDisposable
     {
         for (int p = 0; p < _scenario.Processes.Count; p++)
         {
-            _workers.Add(Worker.Start(_scenario.SourcePath, p, CpuMask(_scenario.Processes[p])));
+            _workers.Add(WorkerProcess.Start([NativeWorker.Command, Path.GetFullPath(_scenario.SourcePath), p.ToString(CultureInfo.InvariantCulture)], CpuMask(_scenario.Processes[p])));
         }
 
-        foreach (Worker w in _workers)
+        foreach (WorkerProcess w in _workers)
         {
             string ready = w.ReadLine(s_startTimeout) ?? throw w.Failure("did not start");
             if (!ready.StartsWith("ready", StringComparison.Ordinal))
@@ -89,7 +89,7 @@ internal sealed class NativeSession : IDisposable
         }
 
         // Global thread list in file order: (worker, thread index in the process).
-        var threads = new List<(Worker Worker, ThreadSpec Spec, int Local)>();
+        var threads = new List<(WorkerProcess WorkerProcess, ThreadSpec Spec, int Local)>();
         for (int p = 0; p < _scenario.Processes.Count; p++)
         {
             for (int t = 0; t < _scenario.Processes[p].Threads.Count; t++)
@@ -98,44 +98,13 @@ internal sealed class NativeSession : IDisposable
             }
         }
 
-        var next = new int[threads.Count];
-        var mapped = _workers.Select(_ => new HashSet<string>(StringComparer.Ordinal)).ToArray();
+        var order = TurnOrder.Of(_scenario);
         var samples = new List<NativeSample>();
-        int current = threads.Count - 1;
-        while (true)
+        while (order.Next() is var (chosen, index))
         {
-            int chosen = -1;
-            for (int d = 1; d <= threads.Count; d++)
-            {
-                int i = (current + d) % threads.Count;
-                var (w, spec, _) = threads[i];
-                if (next[i] < spec.Steps.Count && Ready(spec.Steps[next[i]], mapped[_workers.IndexOf(w)]))
-                {
-                    chosen = i;
-                    break;
-                }
-            }
-
-            if (chosen < 0)
-            {
-                if (Enumerable.Range(0, threads.Count).Any(i => next[i] < threads[i].Spec.Steps.Count))
-                {
-                    throw new InvalidOperationException("every thread left waits for a region no thread maps");
-                }
-
-                break;
-            }
-
-            current = chosen;
             var (worker, threadSpec, local) = threads[chosen];
-            Step step = threadSpec.Steps[next[chosen]];
-            samples.Add(RunStep(worker, chosen, local, next[chosen], step));
-            if (step is MmapStep m)
-            {
-                mapped[_workers.IndexOf(worker)].Add(m.Name);
-            }
-
-            next[chosen]++;
+            samples.Add(RunStep(worker, chosen, local, index, threadSpec.Steps[index]));
+            order.Ran(chosen);
         }
 
         return samples;
@@ -144,17 +113,7 @@ internal sealed class NativeSession : IDisposable
     /// <summary>The CPUs a scenario process runs on: those of its threads.</summary>
     private static ulong CpuMask(ProcessSpec process) => process.Threads.Aggregate(0UL, (m, t) => m | (1UL << t.Cpu));
 
-    private static bool Ready(Step step, HashSet<string> mapped) => step switch
-    {
-        MunmapStep s => mapped.Contains(s.Region),
-        MadviseStep s => mapped.Contains(s.Region),
-        TouchStep s => mapped.Contains(s.Region),
-        WritebackStep s => mapped.Contains(s.Region),
-        GupFastStep s => mapped.Contains(s.Region),
-        _ => true,
-    };
-
-    private NativeSample RunStep(Worker worker, int thread, int local, int stepIndex, Step step)
+    private NativeSample RunStep(WorkerProcess worker, int thread, int local, int stepIndex, Step step)
     {
         CountNewThreads();
         long rss0 = worker.ReadRssPages();
@@ -202,7 +161,7 @@ internal sealed class NativeSession : IDisposable
     private void CountNewThreads()
     {
         bool grew = false;
-        foreach (Worker w in _workers.Where(w => !w.Exited))
+        foreach (WorkerProcess w in _workers.Where(w => !w.Exited))
         {
             foreach (int tid in w.Threads())
             {
@@ -246,7 +205,7 @@ internal sealed class NativeSession : IDisposable
     private (long Flush, long Faults) Totals()
     {
         long flush = _cpuCounters.Sum(c => c.Read()), faults = 0;
-        foreach (Worker w in _workers)
+        foreach (WorkerProcess w in _workers)
         {
             faults += w.ReadMinorFaults();
         }
@@ -256,7 +215,7 @@ internal sealed class NativeSession : IDisposable
 
     public void Dispose()
     {
-        foreach (Worker w in _workers)
+        foreach (WorkerProcess w in _workers)
         {
             w.Dispose();
         }
@@ -264,189 +223,6 @@ internal sealed class NativeSession : IDisposable
         foreach (PerfCounter c in _cpuCounters)
         {
             c.Dispose();
-        }
-    }
-
-    /// <summary>A worker process and the perf counters on each of its threads.</summary>
-    private sealed class Worker : IDisposable
-    {
-        private readonly System.Text.StringBuilder _stderr = new();
-
-        private Worker(Process process) => Process = process;
-
-        public Process Process { get; }
-
-        public bool Exited { get; set; }
-
-        /// <summary>Resident pages when the worker said ready: the runtime's own, before any step.</summary>
-        public long Footprint { get; set; }
-
-        /// <summary>Resident pages now (the Rss of /proc/PID/smaps_rollup), 0 when it cannot be read.</summary>
-        public long ReadRssPages()
-        {
-            try
-            {
-                foreach (string line in File.ReadLines($"/proc/{Process.Id}/smaps_rollup"))
-                {
-                    if (line.StartsWith("Rss:", StringComparison.Ordinal))
-                    {
-                        return long.Parse(line[4..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 4;
-                    }
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-            {
-                // Gone.
-            }
-
-            return 0;
-        }
-
-        private long _minorFaults;
-
-        /// <summary>
-        /// The process's minor faults (/proc/PID/stat field 10: live and exited threads),
-        /// which unlike the perf software event include the faults taken for populate (GUP);
-        /// the last value read once the process is gone.
-        /// </summary>
-        public long ReadMinorFaults()
-        {
-            try
-            {
-                string stat = File.ReadAllText($"/proc/{Process.Id}/stat");
-                string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (!Exited)
-                {
-                    _minorFaults = long.Parse(fields[7], CultureInfo.InvariantCulture);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Gone: keep the last value.
-            }
-
-            return _minorFaults;
-        }
-
-        /// <summary>
-        /// Starts the worker already confined to <paramref name="cpus"/>: the child inherits
-        /// the affinity of the thread that forks it, so this thread takes it on for the
-        /// start. A worker that ran anywhere else, even for the runtime's start-up, would
-        /// leave that CPU in its mm_cpumask, and x86 counts a remote round for every flush
-        /// while a lazy CPU stays there (the model's process never ran on it).
-        /// </summary>
-        public static Worker Start(string file, int index, ulong cpus)
-        {
-            var psi = WorkerCommand.StartInfo();
-            foreach (string a in new[] { NativeWorker.Command, Path.GetFullPath(file), index.ToString(CultureInfo.InvariantCulture), Environment.ProcessId.ToString(CultureInfo.InvariantCulture) })
-            {
-                psi.ArgumentList.Add(a);
-            }
-
-            psi.RedirectStandardInput = true;
-            psi.RedirectStandardOutput = true;
-            psi.RedirectStandardError = true;
-            psi.UseShellExecute = false;
-
-            // Fewer runtime-made mappings (and their flushes) inside the measured process:
-            // no W^X double mapping of JIT code, no background re-JIT.
-            psi.Environment["DOTNET_EnableWriteXorExecute"] = "0";
-            psi.Environment["DOTNET_TieredCompilation"] = "0";
-            psi.Environment["DOTNET_gcServer"] = "0";
-
-            // One malloc arena grown with brk, and no mmap for blocks under 32 MiB: glibc's
-            // allocator then maps nothing in the middle of the scenario's regions.
-            psi.Environment["GLIBC_TUNABLES"] = "glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=33554432";
-            var process = new Process { StartInfo = psi };
-            var worker = new Worker(process);
-            process.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data is not null)
-                {
-                    lock (worker._stderr)
-                    {
-                        worker._stderr.AppendLine(e.Data);
-                    }
-                }
-            };
-            ulong before = Libc.Affinity(0);
-            if (!Libc.Pin(0, cpus))
-            {
-                throw new InvalidOperationException($"cannot confine the worker to CPU mask 0x{cpus:x}: {Libc.ErrnoText(Libc.Errno)}");
-            }
-
-            try
-            {
-                process.Start();
-            }
-            finally
-            {
-                Libc.Pin(0, before);
-            }
-
-            process.BeginErrorReadLine();
-            return worker;
-        }
-
-        public void Send(string line)
-        {
-            Process.StandardInput.Write(line + "\n");
-            Process.StandardInput.Flush();
-        }
-
-        public string? ReadLine(TimeSpan timeout)
-        {
-            Task<string?> read = Process.StandardOutput.ReadLineAsync();
-            return read.Wait(timeout) ? read.Result : throw Failure($"timed out after {timeout.TotalSeconds:0} s");
-        }
-
-        public Exception Failure(string what)
-        {
-            string err;
-            lock (_stderr)
-            {
-                err = _stderr.ToString().Trim();
-            }
-
-            return new InvalidOperationException($"native worker {Process.Id} {what}" + (err.Length > 0 ? $": {err.ReplaceLineEndings(" | ")}" : ""));
-        }
-
-        /// <summary>The worker's threads now (none once it is gone).</summary>
-        public IEnumerable<int> Threads()
-        {
-            string[] tasks;
-            try
-            {
-                tasks = Directory.GetDirectories($"/proc/{Process.Id}/task");
-            }
-            catch (DirectoryNotFoundException)
-            {
-                return [];
-            }
-
-            return tasks.Select(t => int.TryParse(Path.GetFileName(t), CultureInfo.InvariantCulture, out int tid) ? tid : 0).Where(t => t > 0);
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                if (!Process.HasExited)
-                {
-                    Process.StandardInput.Close(); // EOF: the worker exits at once
-                    if (!Process.WaitForExit(2000))
-                    {
-                        Process.Kill(entireProcessTree: true);
-                        Process.WaitForExit(5000);
-                    }
-                }
-            }
-            catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
-            {
-                // Already gone.
-            }
-
-            Process.Dispose();
         }
     }
 }

@@ -16,8 +16,10 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
     private Thread? _thread;
     private int _goFlag;
     private int _next;
+    private ThreadSpec _spec = spec;
     private bool _spinning;
     private bool _empty;
+    private bool _stopSpinning;
 
     public ManualResetEventSlim Ready { get; } = new(false);
 
@@ -38,8 +40,23 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
 
     public void Start()
     {
-        _thread = new Thread(Loop) { IsBackground = true, Name = $"cpu{spec.Cpu}" };
+        _thread = new Thread(Loop) { IsBackground = true, Name = $"cpu{_spec.Cpu}" };
         _thread.Start();
+    }
+
+    /// <summary>New steps from the first (a sequence worker's next sequence); only while the thread waits for its turn.</summary>
+    public void Load(ThreadSpec steps)
+    {
+        _spec = steps;
+        _next = 0;
+    }
+
+    /// <summary>Ends a spin (the sequence is over): the thread waits for turns again, as an ordinary task.</summary>
+    public void StopSpinning()
+    {
+        _stopSpinning = true;
+        Go(empty: true);
+        Done.Wait();
     }
 
     /// <summary>Hands the thread its turn: its next step, or an empty turn (warm-up).</summary>
@@ -54,9 +71,9 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
     {
         Tid = Libc.gettid();
         Marshal.FreeHGlobal(Marshal.AllocHGlobal(64)); // glibc gives the thread its malloc arena now, not inside a step
-        if (!Libc.Pin(0, 1UL << spec.Cpu))
+        if (!Libc.Pin(0, 1UL << _spec.Cpu))
         {
-            PinError = $"sched_setaffinity to CPU {spec.Cpu}: {Libc.ErrnoText(Libc.Errno)}";
+            PinError = $"sched_setaffinity to CPU {_spec.Cpu}: {Libc.ErrnoText(Libc.Errno)}";
         }
 
         Ready.Set();
@@ -75,6 +92,21 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
             }
 
             Volatile.Write(ref _goFlag, 0);
+            if (_stopSpinning)
+            {
+                if (_spinning)
+                {
+                    Libc.sched_setscheduler(0, 0, [0]); // SCHED_OTHER again
+                }
+
+                _spinning = false;
+                _stopSpinning = false;
+                while (_go.Wait(0))
+                {
+                    // Turns handed over while it spun were taken by the spin loop already.
+                }
+            }
+
             if (_empty)
             {
                 long w0 = Stopwatch.GetTimestamp();
@@ -83,7 +115,7 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
                 continue;
             }
 
-            Step step = spec.Steps[_next++];
+            Step step = _spec.Steps[_next++];
             long t0 = Stopwatch.GetTimestamp();
             LastOutcome = Execute(step);
             LastWallNs = (long)Stopwatch.GetElapsedTime(t0).TotalNanoseconds;
