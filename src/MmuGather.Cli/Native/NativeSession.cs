@@ -147,6 +147,12 @@ internal sealed class NativeSession : IDisposable
 
         (long flush1, long faults1) = Totals();
         long rss1 = worker.Exited ? 0 : worker.ReadRssPages();
+        if (!worker.Exited)
+        {
+            worker.Send("check");
+            string check = worker.ReadLine(s_stepTimeout) ?? throw worker.Failure("gave no answer to check");
+            outcome = check == "clean" ? outcome : check;
+        }
 
         // The idle window: everything stays as it is (spinners spin) for as long as the step took.
         Idle(TimeSpan.FromTicks(Math.Max(1, wallNs / 100)));

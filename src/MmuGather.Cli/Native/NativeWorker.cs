@@ -95,6 +95,14 @@ internal static class NativeWorker
                 continue;
             }
 
+            // Asked after the session has read its counters: the check's own work (reading
+            // /proc/self/maps, allocating) is not the step's.
+            if (line == "check")
+            {
+                stdout.WriteLine(arena is null ? "clean" : Foreign(arena, regions.Values) ?? "clean");
+                continue;
+            }
+
             string[] words = line.Split(' ');
             if (words.Length != 2 || words[0] != "step" || !int.TryParse(words[1], CultureInfo.InvariantCulture, out int i) || i < 0 || i >= threads.Length)
             {
@@ -105,7 +113,6 @@ internal static class NativeWorker
             WorkerThread t = threads[i];
             t.Go();
             t.Done.Wait();
-            string? foreign = arena is null ? null : Foreign(arena, regions.Values);
             if (t.Exited)
             {
                 live--;
@@ -118,7 +125,7 @@ internal static class NativeWorker
                 }
             }
 
-            stdout.WriteLine($"done {i} {t.LastWallNs} {foreign ?? t.LastOutcome}");
+            stdout.WriteLine($"done {i} {t.LastWallNs} {t.LastOutcome}");
         }
 
         Libc.ExitGroup(0); // EOF: the session is done (or gone); spinners end with us
