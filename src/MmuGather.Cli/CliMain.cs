@@ -37,6 +37,11 @@ public static class CliMain
                 return Native.ValidateCommand.Execute(args[1..], stdout, stderr);
             }
 
+            if (args.Length > 0 && args[0] == Native.SequenceWorker.Command)
+            {
+                return Native.SequenceWorker.Run(args[1..]);
+            }
+
             if (args.Length > 0 && args[0] is Native.NativeCommand.Name or Native.NativeWorker.Command)
             {
                 return args[0] == Native.NativeCommand.Name

@@ -16,7 +16,8 @@ internal sealed class AddressArena
     private const ulong Page = 4096;
     private const int MapNoreserve = 0x4000;
     private const int MapFixedNoreplace = 0x100000;
-    private AddressArena(ulong top) => Top = top;
+    /// <summary>An arena object only (nothing reserved): for compiling the code that inspects one ahead of time.</summary>
+    internal AddressArena(ulong top) => Top = top;
 
     /// <summary>The arena is [Top - Span, Top); the guard page is [Top, Top + 4 KiB).</summary>
     public ulong Top { get; }
@@ -69,12 +70,18 @@ internal sealed class AddressArena
     private static ulong Ceiling(List<MapsEntry> maps) =>
         maps.Where(m => m.Path is not "[stack]" and not "[vsyscall]").Max(m => m.End);
 
-    /// <summary>Unmaps everything in the arena: the next sequence starts from an empty one.</summary>
-    public void Clear()
+    /// <summary>
+    /// Unmaps what the regions left (each whole range a region's mmap returned), and only
+    /// that: a mapping of the runtime's in the arena (code, say) must survive.
+    /// </summary>
+    public static void Clear(IEnumerable<(IntPtr Start, ulong Length)> regions)
     {
-        if (Libc.munmap((nint)Bottom, unchecked((nuint)Span)) != 0)
+        foreach ((IntPtr start, ulong length) in regions)
         {
-            throw new InvalidOperationException($"munmap of the arena failed: {Libc.ErrnoText(Libc.Errno)}");
+            if (Libc.munmap(start, (nuint)length) != 0)
+            {
+                throw new InvalidOperationException($"munmap of a region failed: {Libc.ErrnoText(Libc.Errno)}");
+            }
         }
     }
 

@@ -44,6 +44,9 @@ internal static class Libc
     public static extern int fsync(int fd);
 
     [DllImport("libc", SetLastError = true)]
+    public static extern int mincore(IntPtr addr, nuint length, byte[] vec);
+
+    [DllImport("libc", SetLastError = true)]
     public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
 
     [DllImport("libc", SetLastError = true)]

@@ -52,7 +52,7 @@ internal sealed record NativeReport(Scenario Scenario, NativeHost Host, int Reps
             Spread.Of(runs.Select(r => r.Sum(s => s.WallNs) / 1000)));
     }
 
-    private static string OpName(Step step) => step switch
+    internal static string OpName(Step step) => step switch
     {
         MmapStep => "mmap",
         MunmapStep => "munmap",

@@ -136,7 +136,7 @@ internal static class NativeWorker
     /// Runs every kind of step once on a scratch region before the scenario starts, so that
     /// the JIT compiles (and the runtime maps) what the steps need now, not inside a measured step.
     /// </summary>
-    private static void WarmUp(int cpu)
+    internal static void WarmUp(int cpu)
     {
         const ulong Len = 2 * 4096;
         Step[] steps =
@@ -177,10 +177,23 @@ internal static class NativeWorker
     /// A mapping in the arena that is none of the regions' (the runtime's, made during the
     /// step): the kernel placed the regions around it, so the run is not the model's. Null if none.
     /// </summary>
-    private static string? Foreign(AddressArena arena, IEnumerable<NativeRegion> regions)
+    internal static string? Foreign(AddressArena arena, IEnumerable<NativeRegion> regions)
     {
-        var ranges = regions.Select(r => ((ulong)r.Start, (ulong)r.Start + r.Length)).ToList();
-        MapsEntry? m = arena.Foreign(ProcMaps.Read(), e => ranges.Any(r => e.Start >= r.Item1 && e.End <= r.Item2)).FirstOrDefault();
+        // Adjacent regions the kernel merged into one vma: their ranges are joined too.
+        var joined = new List<(ulong Start, ulong End)>();
+        foreach ((ulong s, ulong e) in regions.Select(r => ((ulong)r.Start, (ulong)r.Start + r.Length)).OrderBy(r => r.Item1))
+        {
+            if (joined.Count > 0 && s <= joined[^1].End)
+            {
+                joined[^1] = (joined[^1].Start, Math.Max(joined[^1].End, e));
+            }
+            else
+            {
+                joined.Add((s, e));
+            }
+        }
+
+        MapsEntry? m = arena.Foreign(ProcMaps.Read(), e => joined.Any(r => e.Start >= r.Start && e.End <= r.End)).FirstOrDefault();
         return m is null ? null : $"{NativeSession.Interference}: 0x{m.Start:x}-0x{m.End:x} {m.Perms} {m.Path}";
     }
 
@@ -196,7 +209,7 @@ internal static class NativeWorker
         scenario.Processes.SelectMany(p => p.Threads).Count(t => t.Cpu == thread.Cpu) == 1
         && scenario.Processes.All(p => HomeCpu(p) != thread.Cpu);
 
-    private static void PinRuntimeThreads(ulong mask, HashSet<int> except)
+    internal static void PinRuntimeThreads(ulong mask, HashSet<int> except)
     {
         foreach (string dir in Directory.GetDirectories("/proc/self/task"))
         {
