@@ -147,16 +147,17 @@ internal sealed class NativeSession : IDisposable
 
         (long flush1, long faults1) = Totals();
         long rss1 = worker.Exited ? 0 : worker.ReadRssPages();
+        // The idle window: everything stays as it is (spinners spin) for as long as the step took.
+        Idle(TimeSpan.FromTicks(Math.Max(1, wallNs / 100)));
+        (long flush2, long faults2) = Totals();
+
+        // Outside both windows: the worker's look at its arena has faults of its own.
         if (!worker.Exited)
         {
             worker.Send("check");
             string check = worker.ReadLine(s_stepTimeout) ?? throw worker.Failure("gave no answer to check");
             outcome = check == "clean" ? outcome : check;
         }
-
-        // The idle window: everything stays as it is (spinners spin) for as long as the step took.
-        Idle(TimeSpan.FromTicks(Math.Max(1, wallNs / 100)));
-        (long flush2, long faults2) = Totals();
         return new NativeSample(thread, stepIndex, flush1 - flush0, faults1 - faults0, wallNs, flush2 - flush1, faults2 - faults1, outcome, rss0, rss1, worker.Footprint);
     }
 

@@ -34,6 +34,7 @@ internal static class NativeWorker
         ulong home = 1UL << HomeCpu(process);
         PinRuntimeThreads(home, []);
 
+        LoadAssemblies();
         WarmUp(process.Threads[0].Cpu);
         var regions = new Dictionary<string, NativeRegion>(StringComparer.Ordinal);
         var threads = process.Threads.Select(t => new WorkerThread(t, regions, RealtimeSpinner(scenario, t))).ToArray();
@@ -130,6 +131,33 @@ internal static class NativeWorker
 
         Libc.ExitGroup(0); // EOF: the session is done (or gone); spinners end with us
         return 0;
+    }
+
+    /// <summary>
+    /// Maps every assembly this program can reach now: one loaded lazily inside a step would
+    /// be mapped where the kernel finds room first, the arena among the regions.
+    /// </summary>
+    internal static void LoadAssemblies()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var todo = new Stack<System.Reflection.Assembly>([typeof(NativeWorker).Assembly]);
+        while (todo.Count > 0)
+        {
+            foreach (System.Reflection.AssemblyName name in todo.Pop().GetReferencedAssemblies())
+            {
+                if (seen.Add(name.FullName))
+                {
+                    try
+                    {
+                        todo.Push(System.Reflection.Assembly.Load(name));
+                    }
+                    catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+                    {
+                        // Not there (a reference never used at run time): nothing to map.
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>

@@ -34,6 +34,7 @@ internal static class SequenceWorker
 
         bool spinner = args[0] == "1";
         NativeWorker.PinRuntimeThreads(1UL, []);
+        NativeWorker.LoadAssemblies();
         NativeWorker.WarmUp(0);
         var regions = new Dictionary<string, NativeRegion>(StringComparer.Ordinal);
         var fds = new HashSet<int>();
