@@ -39,7 +39,9 @@ internal sealed record NativeReport(Scenario Scenario, NativeHost Host, int Reps
                 Spread.Of(same.Select(s => s.NoiseMinorFaults)),
                 outcome,
                 Spread.Of(same.Select(s => s.RssBefore - s.RssAfter)),
-                Spread.Of(same.Select(s => s.Footprint))));
+                Spread.Of(same.Select(s => s.Footprint)),
+                Spread.Of(same.Select(s => s.TlbIpis)),
+                Spread.Of(same.Select(s => s.NoiseTlbIpis))));
         }
 
         return new NativeReport(
@@ -71,14 +73,15 @@ internal sealed record NativeReport(Scenario Scenario, NativeHost Host, int Reps
         sb.Append(CultureInfo.InvariantCulture, $"native: {Scenario.Name} ({Scenario.SourcePath}), {Reps} repetition(s), Linux {Host.Kernel} x86-64, {Host.Cpus} CPUs\n");
         sb.Append(CultureInfo.InvariantCulture, $"flush rounds: {Host.FlushSource}\n");
         sb.Append(CultureInfo.InvariantCulture, $"minor faults: {NativeHost.FaultSource}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"TLB IPIs: {Interrupts.Source}\n");
         sb.Append("pages released: the worker's resident pages (Rss of /proc/PID/smaps_rollup) before the step minus after it; a process exit releases its whole Rss, the runtime's pages included\n");
         sb.Append("values: median [min..max] over the repetitions; idle: the same counters over an idle window as long as the step\n\n");
-        string[] header = ["thread", "cpu", "op", "line", "flush rounds", "minor faults", "pages released", "wall us", "idle rounds", "idle faults", "outcome"];
+        string[] header = ["thread", "cpu", "op", "line", "flush rounds", "TLB IPIs", "minor faults", "pages released", "wall us", "idle rounds", "idle IPIs", "idle faults", "outcome"];
         var table = new List<string[]> { header };
         table.AddRange(Rows.Select(r => new[]
         {
             r.Thread, r.Cpu.ToString(CultureInfo.InvariantCulture), r.Op, r.Line.ToString(CultureInfo.InvariantCulture),
-            r.FlushRounds.ToString(), r.MinorFaults.ToString(), r.PagesReleased.ToString(), r.WallUs.ToString(), r.NoiseFlushRounds.ToString(), r.NoiseMinorFaults.ToString(), r.Outcome,
+            r.FlushRounds.ToString(), r.TlbIpis.ToString(), r.MinorFaults.ToString(), r.PagesReleased.ToString(), r.WallUs.ToString(), r.NoiseFlushRounds.ToString(), r.NoiseTlbIpis.ToString(), r.NoiseMinorFaults.ToString(), r.Outcome,
         }));
         int[] widths = Enumerable.Range(0, header.Length).Select(c => table.Max(row => row[c].Length)).ToArray();
         foreach (string[] row in table)
@@ -116,6 +119,8 @@ internal sealed record NativeReport(Scenario Scenario, NativeHost Host, int Reps
             r.FlushRounds.Write(w, "flush_rounds");
             r.MinorFaults.Write(w, "minor_faults");
             r.PagesReleased.Write(w, "pages_released");
+            r.TlbIpis.Write(w, "tlb_ipis_system_wide");
+            r.NoiseTlbIpis.Write(w, "idle_tlb_ipis_system_wide");
             r.Footprint.Write(w, "worker_footprint_pages");
             r.WallUs.Write(w, "wall_us");
             r.NoiseFlushRounds.Write(w, "idle_flush_rounds");

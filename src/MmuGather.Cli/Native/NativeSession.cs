@@ -117,6 +117,7 @@ internal sealed class NativeSession : IDisposable
     {
         CountNewThreads();
         long rss0 = worker.ReadRssPages();
+        long ipis0 = Interrupts.TlbRow();
         (long flush0, long faults0) = Totals();
         long t0 = Stopwatch.GetTimestamp();
         worker.Send($"step {local}");
@@ -146,10 +147,12 @@ internal sealed class NativeSession : IDisposable
         }
 
         (long flush1, long faults1) = Totals();
+        long ipis1 = Interrupts.TlbRow();
         long rss1 = worker.Exited ? 0 : worker.ReadRssPages();
         // The idle window: everything stays as it is (spinners spin) for as long as the step took.
         Idle(TimeSpan.FromTicks(Math.Max(1, wallNs / 100)));
         (long flush2, long faults2) = Totals();
+        long ipis2 = Interrupts.TlbRow();
 
         // Outside both windows: the worker's look at its arena has faults of its own.
         if (!worker.Exited)
@@ -158,7 +161,7 @@ internal sealed class NativeSession : IDisposable
             string check = worker.ReadLine(s_stepTimeout) ?? throw worker.Failure("gave no answer to check");
             outcome = check == "clean" ? outcome : check;
         }
-        return new NativeSample(thread, stepIndex, flush1 - flush0, faults1 - faults0, wallNs, flush2 - flush1, faults2 - faults1, outcome, rss0, rss1, worker.Footprint);
+        return new NativeSample(thread, stepIndex, flush1 - flush0, faults1 - faults0, wallNs, flush2 - flush1, faults2 - faults1, outcome, rss0, rss1, worker.Footprint, ipis1 - ipis0, ipis2 - ipis1);
     }
 
     /// <summary>

@@ -110,6 +110,6 @@ public class ValidateTests
     private static NativeRow Row(string thread, int line, Spread rounds, Spread idle)
     {
         var zero = new Spread(0, 0, 0, [0]);
-        return new NativeRow(thread, 0, "munmap", line, rounds, zero, zero, idle, zero, "ok", zero, zero);
+        return new NativeRow(thread, 0, "munmap", line, rounds, zero, zero, idle, zero, "ok", zero, zero, zero, zero);
     }
 }
