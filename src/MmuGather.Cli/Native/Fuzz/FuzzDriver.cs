@@ -13,6 +13,7 @@ namespace MmuGather.Cli.Native.Fuzz;
 internal sealed class FuzzDriver(ISequenceRunner model, ISequenceRunner native, NativeHost host, FuzzOptions options, TextWriter progress)
 {
     private readonly Stopwatch _clock = new();
+    private readonly HashSet<string> _bodies = new(StringComparer.Ordinal);
     private TimeSpan _lastProgress;
 
     public FuzzSummary Run()
@@ -36,9 +37,10 @@ internal sealed class FuzzDriver(ISequenceRunner model, ISequenceRunner native, 
             }
 
             summary.Add(e);
-            if (e.Verdict.First is { } category && summary.SavedIn(category) < options.MaxSavedPerCategory)
+            if (e.Verdict.First is { } category && summary.Shrunk[category] < options.MaxShrinksPerCategory && summary.SavedIn(category) < options.MaxSavedPerCategory)
             {
-                summary.Saved.Add(ShrinkAndSave(sequence, seed, i, category));
+                summary.Shrunk[category]++;
+                ShrinkAndSave(summary, sequence, seed, i, category);
             }
 
             Progress(summary, i + 1);
@@ -74,9 +76,16 @@ internal sealed class FuzzDriver(ISequenceRunner model, ISequenceRunner native, 
         return new FuzzEvaluation(verdict, found);
     }
 
-    private FuzzSaved ShrinkAndSave(SwarmScenario sequence, ulong seed, int index, FuzzCategory category)
+    private void ShrinkAndSave(FuzzSummary summary, SwarmScenario sequence, ulong seed, int index, FuzzCategory category)
     {
-        SwarmScenario shrunk = SequenceShrinker.Shrink(sequence, c => StillFails(c, category), options.ShrinkBudget);
+        SwarmScenario shrunk = SequenceCanon.Rename(SequenceShrinker.Shrink(sequence, c => StillFails(c, category), options.ShrinkBudget));
+        string body = SequenceCanon.Body(shrunk);
+        if (!_bodies.Add(body))
+        {
+            summary.Duplicates++;
+            return;
+        }
+
         SequenceVerdict verdict = Evaluate(shrunk).Verdict;
         var header = new List<string>
         {
@@ -91,7 +100,7 @@ internal sealed class FuzzDriver(ISequenceRunner model, ISequenceRunner native, 
         Directory.CreateDirectory(options.OutDir);
         string path = Path.Combine(options.OutDir, string.Create(CultureInfo.InvariantCulture, $"fuzz-{seed}-{Name(category)}.yaml"));
         File.WriteAllText(path, SequenceGenerator.Render(shrunk with { Name = $"fuzz-{seed}-{Name(category)}" }, header));
-        return new FuzzSaved(path, seed, category, Count(sequence), Count(shrunk), details);
+        summary.Saved.Add(new FuzzSaved(path, seed, category, Count(sequence), Count(shrunk), details));
     }
 
     /// <summary>What a side throws when a run fails (the model refuses a run, the host breaks); a refusal is not one.</summary>

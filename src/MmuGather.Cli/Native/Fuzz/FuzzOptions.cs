@@ -11,7 +11,10 @@ internal sealed record FuzzOptions(int Sequences, ulong Seed, string OutDir)
     /// <summary>Re-runs of the host for a sequence whose rounds disagree (noise is judged over all its runs).</summary>
     public const int RoundsReruns = 2;
 
-    /// <summary>Mismatching sequences shrunk and saved per category; the rest are counted only (shrinking costs hundreds of runs).</summary>
+    /// <summary>Mismatching sequences shrunk per category; the rest are counted only (a shrink costs up to <see cref="ShrinkBudget"/> runs of both sides).</summary>
+    public int MaxShrinksPerCategory { get; init; } = 10;
+
+    /// <summary>Distinct shrunk scenarios saved per category (one that shrinks to a saved one is counted as a duplicate).</summary>
     public int MaxSavedPerCategory { get; init; } = 5;
 
     /// <summary>The most candidates one shrink tries.</summary>

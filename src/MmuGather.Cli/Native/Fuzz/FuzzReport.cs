@@ -24,7 +24,7 @@ internal static class FuzzReport
 
         if (s.Saved.Count > 0)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"saved (shrunk, at most {s.Options.MaxSavedPerCategory} per category) under {s.Options.OutDir}:\n");
+            sb.Append(CultureInfo.InvariantCulture, $"saved under {s.Options.OutDir} (shrunk: at most {s.Options.MaxShrinksPerCategory} sequences and {s.Options.MaxSavedPerCategory} distinct files per category; {s.Duplicates} duplicate(s) not saved again):\n");
             foreach (FuzzSaved f in s.Saved)
             {
                 sb.Append(CultureInfo.InvariantCulture, $"  {f.Path}: {FuzzDriver.Name(f.Category)}, {f.StepsBefore} -> {f.StepsAfter} step(s)\n");
@@ -88,6 +88,7 @@ internal static class FuzzReport
         }
 
         w.WriteEndArray();
+        w.WriteNumber("duplicates", s.Duplicates);
         if (s.Error is not null)
         {
             w.WriteString("error", s.Error);

@@ -21,6 +21,12 @@ internal sealed class FuzzSummary(FuzzOptions options)
 
     public List<FuzzSaved> Saved { get; } = [];
 
+    /// <summary>Per category, the mismatching sequences shrunk (saved or duplicates).</summary>
+    public Dictionary<FuzzCategory, int> Shrunk { get; } = Enum.GetValues<FuzzCategory>().ToDictionary(c => c, _ => 0);
+
+    /// <summary>Shrunk mismatches equal to one saved before (not written again).</summary>
+    public int Duplicates { get; set; }
+
     /// <summary>Why the run stopped early (an internal error), or null.</summary>
     public string? Error { get; set; }
 

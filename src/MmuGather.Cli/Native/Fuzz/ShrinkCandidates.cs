@@ -4,9 +4,10 @@ namespace MmuGather.Cli.Native.Fuzz;
 
 /// <summary>
 /// The smaller neighbours of a sequence, biggest cut first: without the spinner, without
-/// chunks of steps (halves down to single steps, delta debugging), then each mmap shorter,
-/// anonymous or not populated, each range narrower or starting at 0, each write a read.
-/// Every candidate is strictly smaller in one of these, so a greedy shrinker terminates.
+/// chunks of steps (halves down to single steps, delta debugging), then each range narrower,
+/// to the end of its region or starting at 0, each write a read, then each mmap shorter,
+/// anonymous or not populated. Every candidate is strictly smaller in one of these (a key
+/// left out counts as smaller), so a greedy shrinker terminates.
 /// </summary>
 internal static class ShrinkCandidates
 {
@@ -27,13 +28,23 @@ internal static class ShrinkCandidates
             yield return With(s, fewer, spinner);
         }
 
-        for (int i = 0; i < steps.Count; i++)
+        // Ranges before mappings: a shorter mapping clamps the ranges on it, and one page less
+        // at a time would spend the budget while an offset to 0 or a whole-region range cuts it at once.
+        foreach (bool mappings in new[] { false, true })
         {
-            foreach (SwarmStep simpler in Simpler(steps[i]))
+            for (int i = 0; i < steps.Count; i++)
             {
-                var edited = steps.ToList();
-                edited[i] = simpler;
-                yield return With(s, edited, spinner);
+                if ((steps[i].Kind == SwarmStepKind.Mmap) != mappings)
+                {
+                    continue;
+                }
+
+                foreach (SwarmStep simpler in Simpler(steps[i]))
+                {
+                    var edited = steps.ToList();
+                    edited[i] = simpler;
+                    yield return With(s, edited, spinner);
+                }
             }
         }
     }
@@ -93,6 +104,8 @@ internal static class ShrinkCandidates
 
         if (s.Length is { } l)
         {
+            yield return s with { Length = null }; // to the end of the region: one key fewer
+
             foreach (ulong length in Shorter(l))
             {
                 yield return s with { Length = length };
@@ -105,12 +118,12 @@ internal static class ShrinkCandidates
         }
     }
 
-    /// <summary>1 page, half, one page less: each shorter than <paramref name="length"/>.</summary>
+    /// <summary>1 page, half, three quarters, one page less: each shorter than <paramref name="length"/>.</summary>
     private static IEnumerable<ulong> Shorter(ulong length)
     {
         ulong pages = length / Page;
         var seen = new HashSet<ulong>();
-        foreach (ulong p in new[] { 1UL, pages / 2, pages - 1 })
+        foreach (ulong p in new[] { 1UL, pages / 2, pages - (pages / 4), pages - 1 })
         {
             if (p >= 1 && p < pages && seen.Add(p))
             {
