@@ -13,6 +13,7 @@ namespace MmuGather.Cli.Native;
 /// by the step's idle noise (the most rounds seen in its idle windows). Exit 0 when every
 /// step of every file agrees, 1 on a disagreement, 2 when a file is refused (the refusal line
 /// is passed through) or the command line is wrong, 3 when the host failed under a run.
+/// <c>--generate N</c> is the differential fuzzer instead (<see cref="Fuzz.FuzzCommand"/>).
 /// </summary>
 public static class ValidateCommand
 {
@@ -20,6 +21,7 @@ public static class ValidateCommand
 
     public const string Help = """
         usage: mmugather validate FILE... [--reps N] [--format text|json]
+               mmugather validate --generate N [--seed S] [--out DIR] [--format text|json]
 
         Runs each scenario FILE in the model (turns strategy) and natively on this host
         (as 'mmugather native' does) and prints them side by side per step: the model's
@@ -38,15 +40,52 @@ public static class ValidateCommand
         numbers); 2: a file is refused by the native executor (its line is passed through)
         or the command line is wrong; 3: the host failed under a run. See docs/native.md.
 
+        --generate N is the differential fuzzer: it generates N random operation sequences
+        (x86, 2 CPUs; one thread mmaps anon, file-shared and file-private regions of 1 to
+        2048 pages, munmaps, madvises (dontneed) and touches whole regions or partial
+        ranges; about half the sequences have a second thread spinning on CPU 1), runs each
+        in the model (turns) and on this host, and compares after every step, each counted
+        on its own: flush rounds (shootdowns); the outcome of every touch (ok or segv); the
+        vma layout relative to the first mapping (bounds, permissions, file or anonymous,
+        from /proc/PID/maps); which pages are resident (mincore) against the model's present
+        PTEs and page cache. A rounds difference is re-run natively twice and counts only if
+        the model lies outside the native min..max. A mismatch is shrunk (steps dropped,
+        lengths and offsets shrunk, the spinner dropped) while it still mismatches in the
+        same category and saved under DIR with a header: seed, category, both sides' values.
+        Sequence i is drawn from seed S and i alone: the same S gives the same sequences.
+        Exit 0: no mismatch left; 1: mismatches; 2: the host is refused or the command line
+        is wrong; 3: a run failed (the sequence is saved under DIR).
+
         options:
           --reps N            native repetitions of each scenario (default: 5)
           --format text|json  report format (default: text)
+          --generate N        fuzz N generated sequences instead of running FILEs
+          --seed S            base seed of --generate (default: 1)
+          --out DIR           where --generate saves shrunk mismatches (default: fuzz-mismatches)
           --help, -h          show this help
 
         """;
 
     public static int Execute(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr) =>
         Execute(args, stdout, stderr, modelScenario: null);
+
+    /// <summary>
+    /// The command, with the fuzzer's seams for tests: <paramref name="nativeRunner"/> makes the
+    /// host's side of <c>--generate</c> (a fake one in tests) and <paramref name="host"/> is the
+    /// host it is judged against. Without <c>--generate</c> this is the file mode.
+    /// </summary>
+    internal static int Execute(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, Func<Fuzz.ISequenceRunner> nativeRunner, NativeHost host)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        NativeArguments parsed = NativeArguments.Parse(args, Name, manyFiles: true, fuzz: true);
+        if (parsed is { Help: false, Generate: { } n })
+        {
+            var options = new Fuzz.FuzzOptions(n, parsed.Seed, parsed.Out);
+            return Fuzz.FuzzCommand.Execute(options, parsed.Format, stdout, stderr, nativeRunner, host);
+        }
+
+        return Execute(args, stdout, stderr, modelScenario: null);
+    }
 
     /// <summary>
     /// The command, with a seam for tests: <paramref name="modelScenario"/>, when given, picks
@@ -59,11 +98,17 @@ public static class ValidateCommand
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        NativeArguments parsed = NativeArguments.Parse(args, Name, manyFiles: true);
+        NativeArguments parsed = NativeArguments.Parse(args, Name, manyFiles: true, fuzz: true);
         if (parsed.Help)
         {
             stdout.Write(Help);
             return ExitCode.Clean;
+        }
+
+        if (parsed.Generate is { } n)
+        {
+            var options = new Fuzz.FuzzOptions(n, parsed.Seed, parsed.Out);
+            return Fuzz.FuzzCommand.Execute(options, parsed.Format, stdout, stderr, Fuzz.NativeSequenceRunnerFactory.Create, NativeHost.Current);
         }
 
         IReadOnlyList<string> files = parsed.Files;

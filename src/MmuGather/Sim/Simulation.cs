@@ -101,6 +101,13 @@ public sealed class Simulation
         return p;
     }
 
+    /// <summary>
+    /// Called after each step, on the thread that ran it and before its next scheduling point,
+    /// with the step's result: the state the step left is there to be read (the differential
+    /// fuzzer reads the vmas and page tables). It must not change the model.
+    /// </summary>
+    public Action<SimThread, StepResult>? StepDone { get; set; }
+
     /// <summary>Events of the run, for extra observers (a tracer); add before <see cref="Run"/>.</summary>
     public ObserverHub Hub { get; }
 
@@ -231,7 +238,9 @@ public sealed class Simulation
 
         _scheduler.SetUserMode(true);
         t.NextStep++;
-        _steps.Add(new StepResult(t.Name, Machine.Current.Id, step.Op, step.Line, TlbShootdownIpis - ipis, Kernel.Counters[Counter.PagesFreed] - pages, Kernel.Counters[Counter.PageTablesFreed] - tables, Kernel.Counters[Counter.RemoteFlushRounds] - rounds, Kernel.Counters[Counter.PageFaults] - faults));
+        var result = new StepResult(t.Name, Machine.Current.Id, step.Op, step.Line, TlbShootdownIpis - ipis, Kernel.Counters[Counter.PagesFreed] - pages, Kernel.Counters[Counter.PageTablesFreed] - tables, Kernel.Counters[Counter.RemoteFlushRounds] - rounds, Kernel.Counters[Counter.PageFaults] - faults);
+        _steps.Add(result);
+        StepDone?.Invoke(t, result);
     }
 
     /// <summary>Every thread has finished or waits at its end, and t is first in line: others before spinners, then file order.</summary>
