@@ -19,8 +19,7 @@ internal sealed class NativeSession : IDisposable
     private readonly Scenario _scenario;
     private readonly NativeHost _host;
     private readonly List<WorkerProcess> _workers = [];
-    private readonly List<PerfCounter> _cpuCounters = [];
-    private readonly HashSet<int> _counted = [];
+    private readonly CpuFlushRounds _rounds;
 
     /// <summary>What a worker's outcome starts with when the runtime mapped something into its arena.</summary>
     public const string Interference = "error: the runtime mapped into the arena";
@@ -58,6 +57,7 @@ internal sealed class NativeSession : IDisposable
     {
         _scenario = scenario;
         _host = host;
+        _rounds = new CpuFlushRounds(host);
     }
 
     /// <summary>The pids of the worker processes started so far (for tests).</summary>
@@ -164,38 +164,8 @@ internal sealed class NativeSession : IDisposable
         return new NativeSample(thread, stepIndex, flush1 - flush0, faults1 - faults0, wallNs, flush2 - flush1, faults2 - faults1, outcome, rss0, rss1, worker.Footprint, ipis1 - ipis0, ipis2 - ipis1);
     }
 
-    /// <summary>
-    /// Opens the per-CPU counters on first use and widens their filter to every thread the
-    /// workers have now (runtime threads come and go; exited ones stay in the filter).
-    /// </summary>
-    private void CountNewThreads()
-    {
-        bool grew = false;
-        foreach (WorkerProcess w in _workers.Where(w => !w.Exited))
-        {
-            foreach (int tid in w.Threads())
-            {
-                grew |= _counted.Add(tid);
-            }
-        }
-
-        string? error;
-        if (_cpuCounters.Count == 0)
-        {
-            for (int cpu = 0; cpu < _host.Cpus; cpu++)
-            {
-                _cpuCounters.Add(PerfCounter.OpenCpuFlushRounds(cpu, _host.TracepointId, _host.RemoteSendReason, _counted, out error)
-                    ?? throw new InvalidOperationException($"cannot count flush rounds on CPU {cpu}: {error}"));
-            }
-
-            return;
-        }
-
-        if (grew && _cpuCounters.Any(c => !c.Filter(_host.RemoteSendReason, _counted, out error)))
-        {
-            throw new InvalidOperationException("cannot widen the flush-round filter to the workers' new threads");
-        }
-    }
+    /// <summary>Widens the per-CPU counters to every thread the workers have now (runtime threads come and go).</summary>
+    private void CountNewThreads() => _rounds.Widen(_workers.Where(w => !w.Exited).SelectMany(w => w.Threads()).ToList());
 
     private static void Idle(TimeSpan length)
     {
@@ -214,7 +184,7 @@ internal sealed class NativeSession : IDisposable
 
     private (long Flush, long Faults) Totals()
     {
-        long flush = _cpuCounters.Sum(c => c.Read()), faults = 0;
+        long flush = _rounds.Read(), faults = 0;
         foreach (WorkerProcess w in _workers)
         {
             faults += w.ReadMinorFaults();
@@ -230,9 +200,6 @@ internal sealed class NativeSession : IDisposable
             w.Dispose();
         }
 
-        foreach (PerfCounter c in _cpuCounters)
-        {
-            c.Dispose();
-        }
+        _rounds.Dispose();
     }
 }

@@ -40,8 +40,8 @@ internal sealed class PerfCounter : IDisposable
         return c;
     }
 
-    /// <summary>Counts from now on only the rounds sent by <paramref name="tids"/> (the count so far is kept).</summary>
-    public bool Filter(int reason, IReadOnlyCollection<int> tids, out string? error)
+    /// <summary>Counts only the rounds sent by <paramref name="tids"/>; the kernel allows this once per event.</summary>
+    private bool Filter(int reason, IReadOnlyCollection<int> tids, out string? error)
     {
         string who = tids.Count == 0 ? "common_pid == 0" : string.Join(" || ", tids.Select(t => FormattableString.Invariant($"common_pid == {t}")));
         if (Libc.ioctl(_fd, Libc.PerfEventIocSetFilter, $"reason == {reason} && ({who})") != 0)

@@ -18,8 +18,7 @@ internal sealed class NativeSequenceRunner : ISequenceRunner
     private const int Attempts = 3;
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(120);
     private readonly NativeHost _host;
-    private readonly List<PerfCounter> _counters = [];
-    private readonly HashSet<int> _tids = [];
+    private readonly CpuFlushRounds _rounds;
     private WorkerProcess? _alone;
     private WorkerProcess? _spinning;
 
@@ -31,6 +30,7 @@ internal sealed class NativeSequenceRunner : ISequenceRunner
         }
 
         _host = host;
+        _rounds = new CpuFlushRounds(host);
     }
 
     /// <summary>Sequences run again because the runtime mapped into the arena.</summary>
@@ -128,28 +128,11 @@ internal sealed class NativeSequenceRunner : ISequenceRunner
         // Every thread the worker has now, runtime threads included (they run on CPU 0 and
         // may flush: their rounds would show, and are the host's, not the sequence's; they
         // are idle while a step runs).
-        foreach (int tid in w.Threads())
-        {
-            _tids.Add(tid);
-        }
-
-        if (_counters.Count == 0)
-        {
-            for (int cpu = 0; cpu < _host.Cpus; cpu++)
-            {
-                _counters.Add(PerfCounter.OpenCpuFlushRounds(cpu, _host.TracepointId, _host.RemoteSendReason, _tids, out string? error)
-                    ?? throw new InvalidOperationException($"cannot count flush rounds on CPU {cpu}: {error}"));
-            }
-        }
-        else if (_counters.Any(c => !c.Filter(_host.RemoteSendReason, _tids, out _)))
-        {
-            throw new InvalidOperationException("cannot widen the flush-round filter to the new worker's threads");
-        }
-
+        _rounds.Widen(w.Threads());
         return w;
     }
 
-    private long Rounds() => _counters.Sum(c => c.Read());
+    private long Rounds() => _rounds.Read();
 
     private static string? Ask(WorkerProcess w, string command, string? expected)
     {
@@ -171,9 +154,6 @@ internal sealed class NativeSequenceRunner : ISequenceRunner
     {
         _alone?.Dispose();
         _spinning?.Dispose();
-        foreach (PerfCounter c in _counters)
-        {
-            c.Dispose();
-        }
+        _rounds.Dispose();
     }
 }
