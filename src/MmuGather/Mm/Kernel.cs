@@ -50,6 +50,9 @@ public sealed class Kernel
     /// <summary>Which mmu_gather the kernel runs (today's, or the 2.6-era per-CPU one); each gather reads it when it starts.</summary>
     public GatherMode GatherMode { get; }
 
+    /// <summary>CONFIG_PT_RECLAIM: the arch supports it and the gather is today's (it came with v6.14).</summary>
+    public bool PtReclaimEnabled => Arch.SupportsPtReclaim && GatherMode == GatherMode.Current;
+
     public Geometry Geometry => Machine.Geometry;
 
     public Diagnostics Diag => Machine.Diag;
