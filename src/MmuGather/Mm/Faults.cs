@@ -243,6 +243,7 @@ public sealed class Faults(Kernel kernel)
 
     private FaultResult DoHugePmdAnonymousPage(Vma vma, PtDesc pmdTable, int index, ulong addr)
     {
+        kernel.VmaMerge.AnonVmaPrepare(vma);
         int folio = kernel.Machine.Memory.AllocHuge(AllocSite.UserPage);
         if (folio < 0)
         {
@@ -301,7 +302,7 @@ public sealed class Faults(Kernel kernel)
             return InstallIfNone(vma, pte, index, addr, Pte.PfnPte(kernel.ZeroPfn, false) | Pte.Special, -1);
         }
 
-        int pfn = AllocAnonPage();
+        int pfn = AllocAnonPage(vma);
         if (pfn < 0)
         {
             return FaultResult.Oom;
@@ -328,7 +329,7 @@ public sealed class Faults(Kernel kernel)
         if (write && !vma.IsShared)
         {
             // do_cow_fault: a private copy, mapped writable.
-            int copy = AllocAnonPage();
+            int copy = AllocAnonPage(vma);
             return copy < 0 ? FaultResult.Oom : InstallIfNone(vma, pte, index, addr, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(copy, true))), copy);
         }
 
@@ -455,7 +456,7 @@ public sealed class Faults(Kernel kernel)
 
     private FaultResult? WpPageCopy(Vma vma, PtDesc pte, int index, ulong addr, ulong expected)
     {
-        int copy = AllocAnonPage();
+        int copy = AllocAnonPage(vma);
         if (copy < 0)
         {
             return FaultResult.Oom;
@@ -503,8 +504,9 @@ public sealed class Faults(Kernel kernel)
     /// A page for anonymous memory: a fresh anonymous page, or a private copy of a file page
     /// (copy-on-write). Either way it is anon from now on, whatever the vma maps.
     /// </summary>
-    private int AllocAnonPage()
+    private int AllocAnonPage(Vma vma)
     {
+        kernel.VmaMerge.AnonVmaPrepare(vma); // vmf_anon_prepare: before the page can be mapped
         int pfn = kernel.Machine.Memory.Alloc(AllocSite.UserPage, FrameKind.User);
         if (pfn >= 0)
         {

@@ -34,6 +34,7 @@ public sealed class Kernel
         Zap = new Zap(this);
         FreePgtables = new FreePgtables(this);
         Faults = new Faults(this);
+        VmaMerge = new VmaMerge();
         Mmap = new Mmap(this);
         Madvise = new Madvise(this);
         GupFast = new GupFast(this);
@@ -72,6 +73,9 @@ public sealed class Kernel
     public Faults Faults { get; }
 
     public Mmap Mmap { get; }
+
+    /// <summary>The merge rules of mm/vma.c and the anon_vma a vma's first anonymous fault needs.</summary>
+    public VmaMerge VmaMerge { get; }
 
     public Madvise Madvise { get; }
 

@@ -13,8 +13,23 @@ public sealed class Mmap(Kernel kernel)
     /// <summary>mmap_base: top-down allocation starts 1 TiB below TASK_SIZE (room for the stack).</summary>
     public ulong MmapBase => _g.TaskSize - (1UL << 40);
 
-    /// <summary>do_mmap (+ mm_populate): returns the start address, or throws if no gap fits.</summary>
+    /// <summary>
+    /// do_mmap for callers that map into an empty mm: the vma that covers the new mapping.
+    /// After a merge (<see cref="VmaMerge.MergeNewRange"/>) that vma is larger than the mapping.
+    /// </summary>
     public Vma DoMmap(MmStruct mm, MappingRequest request)
+    {
+        ulong start = DoMmap(mm, request, out _);
+        return mm.FindVma(start) ?? throw new InvalidOperationException($"mm{mm.Id}: the mapping at 0x{start:x} is gone already");
+    }
+
+    /// <summary>
+    /// do_mmap (+ mm_populate): returns the start address, or throws if no gap fits. The
+    /// mapping may have become part of a neighbouring vma: what was mapped is
+    /// [address, address + length), not the vma at address. <paramref name="file"/>: the
+    /// file created to back a file mapping.
+    /// </summary>
+    public ulong DoMmap(MmStruct mm, MappingRequest request, out SimFile? file)
     {
         ulong length = AlignUp(request.Length);
         if (length == 0 || length >= MmapBase)
@@ -23,19 +38,23 @@ public sealed class Mmap(Kernel kernel)
         }
 
         VmFlags flags = VmFlags.Read | VmFlags.Write | (request.Shared ? VmFlags.Shared : 0) | (request.Thp ? VmFlags.HugePage : 0);
-        SimFile? file = request.FileBacked ? kernel.CreateFile(request.Name) : null;
+        file = request.FileBacked ? kernel.CreateFile(request.Name) : null;
         mm.MmapLock.DownWrite();
         ulong start = GetUnmappedArea(mm, length, request.Thp || length % _g.EntrySpan(1) == 0);
-        var vma = new Vma(mm, start, start + length, flags, file, 0, request.Name);
-        mm.InsertVma(vma);
-        LinkFileVma(vma);
+        if (kernel.VmaMerge.MergeNewRange(mm, start, start + length, flags, file, 0, _g.PageShift) is null)
+        {
+            var vma = new Vma(mm, start, start + length, flags, file, 0, request.Name);
+            mm.InsertVma(vma);
+            LinkFileVma(vma);
+        }
+
         mm.MmapLock.UpWrite();
         if (request.Populate)
         {
-            MmPopulate(mm, vma.Start, vma.End);
+            MmPopulate(mm, start, start + length);
         }
 
-        return vma;
+        return start;
     }
 
     /// <summary>
@@ -160,7 +179,10 @@ public sealed class Mmap(Kernel kernel)
     /// <summary>__split_vma: cut <paramref name="vma"/> at addr; the upper part becomes a new vma.</summary>
     private void SplitVma(MmStruct mm, Vma vma, ulong addr)
     {
-        var upper = new Vma(mm, addr, vma.End, vma.Flags, vma.File, vma.PgOff + (long)((addr - vma.Start) >> _g.PageShift), vma.Name);
+        var upper = new Vma(mm, addr, vma.End, vma.Flags, vma.File, vma.PgOff + (long)((addr - vma.Start) >> _g.PageShift), vma.Name)
+        {
+            AnonVma = vma.AnonVma, // both halves' pages stay findable through the same anon_vma
+        };
         vma.End = addr;
         mm.InsertVma(upper);
         LinkFileVma(upper);
