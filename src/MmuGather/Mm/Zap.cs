@@ -137,7 +137,17 @@ public sealed class Zap(Kernel kernel)
                 return; // reclaimed by another zapper: nothing left to zap, nothing to free
             }
 
-            at = ZapPteRange(tlb, vma, kernel.TableOf(pmd), at, next, reclaim);
+            PtDesc table = kernel.TableOf(pmd);
+            ulong stopped = ZapPteRange(tlb, vma, table, at, next, reclaim);
+            if (stopped == at && table.Unhooked)
+            {
+                // Another zapper's reclaim took the table (pte_offset_map_lock failed): Linux
+                // returns from zap_pte_range and zap_pmd_range calls it afresh for what is
+                // left, so the reclaim decision starts over from here.
+                reclaim = _reclaim.IsEnabled(reclaimPt, at, next) ? new PteReclaimPass(pmdTable, index, at) : null;
+            }
+
+            at = stopped;
         }
 
         kernel.Diag.Assert(at == next, "zap_pte_range made no progress");
