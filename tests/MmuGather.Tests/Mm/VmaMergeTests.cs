@@ -67,57 +67,70 @@ public class VmaMergeTests
     public void AMappingFillingAHoleJoinsBothSidesThatShareAnAnonVma()
     {
         var (sim, k, mm) = Machine();
-        ulong x = Map(k, mm, "x", 6 * MiB, populate: true);
-        k.Mmap.DoMunmap(mm, x + (2 * MiB), 2 * MiB);
+        ulong x = Map(k, mm, "x", 3 * MiB, populate: true);
+        k.Mmap.DoMunmap(mm, x + MiB, MiB);
         Assert.Equal(2, mm.Vmas.Count);
         Assert.Same(mm.Vmas[0].AnonVma, mm.Vmas[1].AnonVma); // the split kept one anon_vma
 
-        ulong c = Map(k, mm, "c", 2 * MiB);
+        ulong c = Map(k, mm, "c", MiB);
 
-        Assert.Equal(x + (2 * MiB), c);
+        Assert.Equal(x + MiB, c); // not a PMD multiple: placed at the top of the highest gap that fits
         Vma vma = Assert.Single(mm.Vmas);
-        Assert.Equal(x, vma.Start);
-        Assert.Equal(x + (6 * MiB), vma.End);
+        Assert.Equal((x, x + (3 * MiB)), (vma.Start, vma.End));
         Assert.Empty(sim.Checkers.SelectMany(ch => ch.Violations));
+    }
+
+    /// <summary>
+    /// a (faulted: an anon_vma), then a thp mapping below it (other flags), then b below that
+    /// (not next to a: an anon_vma of its own if faulted); the thp mapping's going leaves a
+    /// 3 MiB hole between b and a.
+    /// </summary>
+    private static (ulong A, ulong T, ulong B) HoleBetween(Kernel k, MmStruct mm, bool populateB)
+    {
+        ulong a = Map(k, mm, "a", MiB, populate: true);
+        ulong t = Map(k, mm, "t", 2 * MiB, thp: true);
+        Assert.Equal(a - (3 * MiB), t); // the padded search: the highest 2 MiB boundary below a
+        ulong b = Map(k, mm, "b", 3 * MiB, populate: populateB);
+        Assert.Equal(t - (3 * MiB), b);
+        Assert.Equal(3, mm.Vmas.Count);
+        k.Mmap.DoMunmap(mm, t, 2 * MiB);
+        return (a, t, b);
     }
 
     [Fact]
     public void AMappingBetweenTwoDifferentAnonVmasJoinsOnlyTheOneBelow()
     {
         var (sim, k, mm) = Machine();
-        ulong a = Map(k, mm, "a", 2 * MiB, populate: true);          // anon_vma of its own
-        ulong t = Map(k, mm, "t", 2 * MiB, thp: true);               // other flags: a separate vma
-        ulong b = Map(k, mm, "b", 2 * MiB, populate: true);          // not next to a: another anon_vma
-        Assert.Equal(3, mm.Vmas.Count);
+        var (a, t, b) = HoleBetween(k, mm, populateB: true);
         Assert.NotSame(mm.FindVma(a)!.AnonVma, mm.FindVma(b)!.AnonVma);
-        k.Mmap.DoMunmap(mm, t, 2 * MiB);
 
-        ulong c = Map(k, mm, "c", 2 * MiB);
+        ulong c = Map(k, mm, "c", 3 * MiB);
 
         // Either side alone could take it; both cannot, their anon_vmas differ (can_vma_merge_right).
         Assert.Equal(t, c);
         Assert.Equal(2, mm.Vmas.Count);
         Assert.Equal((b, a), (mm.Vmas[0].Start, mm.Vmas[0].End));
         Assert.Equal("b", mm.Vmas[0].Name);
-        Assert.Equal((a, a + (2 * MiB)), (mm.Vmas[1].Start, mm.Vmas[1].End));
+        Assert.Equal((a, a + MiB), (mm.Vmas[1].Start, mm.Vmas[1].End));
         Assert.Empty(sim.Checkers.SelectMany(ch => ch.Violations));
     }
 
     [Fact]
-    public void AFirstFaultBorrowsTheAnonVmaOfAnAdjacentCompatibleVma()
+    public void AMappingBetweenAVmaWithAnAnonVmaAndOneWithoutJoinsBoth()
     {
-        var (_, k, mm) = Machine();
-        ulong a = Map(k, mm, "a", 2 * MiB, populate: true);
-        ulong t = Map(k, mm, "t", 2 * MiB, thp: true);
-        ulong b = Map(k, mm, "b", 2 * MiB);
-        k.Mmap.DoMunmap(mm, t, 2 * MiB);
-        ulong c = Map(k, mm, "c", 2 * MiB); // joins b (no anon_vma) and a: one vma
-        Assert.Single(mm.Vmas);
+        var (sim, k, mm) = Machine();
+        var (a, _, b) = HoleBetween(k, mm, populateB: false);
+        AnonVma? anonA = mm.FindVma(a)!.AnonVma;
 
+        Map(k, mm, "c", 3 * MiB);
+
+        Vma vma = Assert.Single(mm.Vmas);
+        Assert.Equal((b, a + MiB), (vma.Start, vma.End));
+        Assert.Equal("b", vma.Name); // prev survives (vma_expand), next is removed
+        Assert.Same(anonA, vma.AnonVma); // a's pages stay findable through the merged vma
         Assert.Equal(FaultResult.Ok, k.Faults.HandleUserFault(mm, b, write: true));
-
-        Assert.Equal(t, c);
-        Assert.NotNull(mm.Vmas[0].AnonVma);
+        Assert.Same(anonA, vma.AnonVma);
+        Assert.Empty(sim.Checkers.SelectMany(ch => ch.Violations));
     }
 
     [Fact]
