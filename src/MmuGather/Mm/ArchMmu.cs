@@ -66,6 +66,13 @@ public abstract class ArchMmu
     public virtual bool NoGather => false;
 
     /// <summary>
+    /// ARCH_SUPPORTS_PT_RECLAIM (CONFIG_PT_RECLAIM, v6.14+): MADV_DONTNEED also frees the PTE
+    /// tables its zap left empty, through the gather (pte_free_tlb). In v6.18 only x86-64
+    /// selects it (4817f70c25b6); the generalisation to every RCU-table-free arch came later.
+    /// </summary>
+    public virtual bool SupportsPtReclaim => false;
+
+    /// <summary>
     /// The fault path's first stop (hash_page, the TSB miss handler): the MMU missed although
     /// the Linux page table may already hold the translation. Return true if the hardware's
     /// own structure was refilled from it and the access should simply be retried. Useful if

@@ -49,6 +49,10 @@ public enum Counter
     WritebackPages,
     /// <summary>PTEs write-protected and cleaned by folio_mkclean.</summary>
     MkCleanPtes,
+    /// <summary>PTE tables MADV_DONTNEED unhooked because its zap left them empty (CONFIG_PT_RECLAIM).</summary>
+    PteTablesReclaimed,
+    /// <summary>Faults and rmap walks that locked a PTE table PT_RECLAIM had unhooked meanwhile, and walked again.</summary>
+    PteTableRetries,
 
     // ---- arm64, powerpc radix, RISC-V back-ends (Arch/Arm64, Arch/PowerPcRadix, Arch/RiscV) ----
 

@@ -75,6 +75,23 @@ public sealed class Faults(Kernel kernel)
     {
         kernel.Counters.Add(Counter.PageFaults);
         addr &= _g.PageMask;
+        for (int attempt = 0; ; attempt++)
+        {
+            kernel.Diag.Assert(attempt < 1000, "fault at 0x{0:x} keeps losing its PTE table", addr);
+            if (TryHandleMmFault(vma, addr, write) is { } result)
+            {
+                return result;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One walk of handle_mm_fault. Null when the PTE table it found was unhooked (PT_RECLAIM)
+    /// before its lock was had: the fault starts over and allocates a fresh table, as Linux's
+    /// handle_pte_fault does when pte_offset_map_lock fails.
+    /// </summary>
+    private FaultResult? TryHandleMmFault(Vma vma, ulong addr, bool write)
+    {
         MmStruct mm = vma.Mm;
         PtDesc table = mm.Pgd;
         while (table.Level > 1)
@@ -226,6 +243,7 @@ public sealed class Faults(Kernel kernel)
 
     private FaultResult DoHugePmdAnonymousPage(Vma vma, PtDesc pmdTable, int index, ulong addr)
     {
+        kernel.VmaMerge.AnonVmaPrepare(vma);
         int folio = kernel.Machine.Memory.AllocHuge(AllocSite.UserPage);
         if (folio < 0)
         {
@@ -259,7 +277,7 @@ public sealed class Faults(Kernel kernel)
         return FaultResult.Ok;
     }
 
-    private FaultResult HandlePteFault(Vma vma, PtDesc pte, ulong addr, bool write)
+    private FaultResult? HandlePteFault(Vma vma, PtDesc pte, ulong addr, bool write)
     {
         int index = _g.Index(addr, 0);
         ulong ptent = Pte.PtepGet(pte.Entries, index);
@@ -276,7 +294,7 @@ public sealed class Faults(Kernel kernel)
         return FaultResult.Ok; // spurious: the hardware re-walks and finds the entry
     }
 
-    private FaultResult DoAnonymousPage(Vma vma, PtDesc pte, int index, ulong addr, bool write)
+    private FaultResult? DoAnonymousPage(Vma vma, PtDesc pte, int index, ulong addr, bool write)
     {
         if (!write)
         {
@@ -284,7 +302,7 @@ public sealed class Faults(Kernel kernel)
             return InstallIfNone(vma, pte, index, addr, Pte.PfnPte(kernel.ZeroPfn, false) | Pte.Special, -1);
         }
 
-        int pfn = AllocAnonPage();
+        int pfn = AllocAnonPage(vma);
         if (pfn < 0)
         {
             return FaultResult.Oom;
@@ -293,7 +311,7 @@ public sealed class Faults(Kernel kernel)
         return InstallIfNone(vma, pte, index, addr, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(pfn, vma.Writable))), pfn);
     }
 
-    private FaultResult DoFileFault(Vma vma, PtDesc pte, int index, ulong addr, bool write)
+    private FaultResult? DoFileFault(Vma vma, PtDesc pte, int index, ulong addr, bool write)
     {
         SimFile file = vma.File!;
         long pgoff = PgOffOf(vma, addr);
@@ -311,7 +329,7 @@ public sealed class Faults(Kernel kernel)
         if (write && !vma.IsShared)
         {
             // do_cow_fault: a private copy, mapped writable.
-            int copy = AllocAnonPage();
+            int copy = AllocAnonPage(vma);
             return copy < 0 ? FaultResult.Oom : InstallIfNone(vma, pte, index, addr, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(copy, true))), copy);
         }
 
@@ -328,7 +346,7 @@ public sealed class Faults(Kernel kernel)
             kernel.Machine.Memory.SetDirty(cached);
         }
 
-        FaultResult r = InstallIfNone(vma, pte, index, addr, entry, cached);
+        FaultResult? r = InstallIfNone(vma, pte, index, addr, entry, cached);
         folioLock?.Unlock();
         if (r != FaultResult.Ok)
         {
@@ -338,10 +356,36 @@ public sealed class Faults(Kernel kernel)
         return r;
     }
 
-    /// <summary>Installs <paramref name="entry"/> under the PTE lock if the slot is still empty.</summary>
-    private FaultResult InstallIfNone(Vma vma, PtDesc pte, int index, ulong addr, ulong entry, int pfn)
+    /// <summary>
+    /// pte_offset_map_lock: lock the table the walk found, unless it was unhooked since
+    /// (PT_RECLAIM). Writing into an unhooked table would map a page no walk can reach, in a
+    /// table already on its way to the allocator.
+    /// </summary>
+    private bool LockHookedPte(PtDesc pte)
     {
         pte.Ptl.Lock();
+        if (!pte.Unhooked)
+        {
+            return true;
+        }
+
+        pte.Ptl.Unlock();
+        kernel.Counters.Add(Counter.PteTableRetries);
+        return false;
+    }
+
+    /// <summary>Installs <paramref name="entry"/> under the PTE lock if the slot is still empty; null: walk again.</summary>
+    private FaultResult? InstallIfNone(Vma vma, PtDesc pte, int index, ulong addr, ulong entry, int pfn)
+    {
+        if (!LockHookedPte(pte))
+        {
+            if (pfn >= 0)
+            {
+                kernel.PutPage(pfn);
+            }
+
+            return null;
+        }
         bool empty = Pte.None(Pte.PtepGet(pte.Entries, index));
         if (empty)
         {
@@ -367,7 +411,7 @@ public sealed class Faults(Kernel kernel)
     /// in place; the zero page and private file pages are copied (wp_page_copy), and the old
     /// translation is flushed through a gather before the new one is installed.
     /// </summary>
-    private FaultResult DoWpPage(Vma vma, PtDesc pte, int index, ulong addr)
+    private FaultResult? DoWpPage(Vma vma, PtDesc pte, int index, ulong addr)
     {
         ulong ptent = Pte.PtepGet(pte.Entries, index);
         if (vma.IsShared)
@@ -376,7 +420,12 @@ public sealed class Faults(Kernel kernel)
             // from mkclean to clearing the dirty flag) cannot clean the page in between.
             var folioLock = vma.File!.FolioLock(PgOffOf(vma, addr));
             folioLock.Lock();
-            pte.Ptl.Lock();
+            if (!LockHookedPte(pte))
+            {
+                folioLock.Unlock();
+                return null;
+            }
+
             ulong cur = Pte.PtepGet(pte.Entries, index);
             if (Pte.Present(cur))
             {
@@ -392,7 +441,11 @@ public sealed class Faults(Kernel kernel)
         if (!Pte.IsSpecial(ptent) && kernel.Machine.Memory.IsAnon(Pte.Pfn(ptent)) && kernel.Machine.Memory.MapCount(Pte.Pfn(ptent)) == 1)
         {
             // Exclusive anonymous page: reuse it (permission upgrade needs no flush on x86).
-            pte.Ptl.Lock();
+            if (!LockHookedPte(pte))
+            {
+                return null;
+            }
+
             Pte.SetPteAt(pte.Entries, index, Pte.MkDirty(Pte.MkWrite(Pte.PtepGet(pte.Entries, index))));
             pte.Ptl.Unlock();
             return FaultResult.Ok;
@@ -401,16 +454,22 @@ public sealed class Faults(Kernel kernel)
         return WpPageCopy(vma, pte, index, addr, ptent);
     }
 
-    private FaultResult WpPageCopy(Vma vma, PtDesc pte, int index, ulong addr, ulong expected)
+    private FaultResult? WpPageCopy(Vma vma, PtDesc pte, int index, ulong addr, ulong expected)
     {
-        int copy = AllocAnonPage();
+        int copy = AllocAnonPage(vma);
         if (copy < 0)
         {
             return FaultResult.Oom;
         }
 
         Gather tlb = Gather.TlbGatherMmu(kernel, vma.Mm);
-        pte.Ptl.Lock();
+        if (!LockHookedPte(pte))
+        {
+            tlb.TlbFinishMmu();
+            kernel.PutPage(copy);
+            return null;
+        }
+
         bool same = Pte.PtepGet(pte.Entries, index) == expected;
         if (same)
         {
@@ -445,8 +504,9 @@ public sealed class Faults(Kernel kernel)
     /// A page for anonymous memory: a fresh anonymous page, or a private copy of a file page
     /// (copy-on-write). Either way it is anon from now on, whatever the vma maps.
     /// </summary>
-    private int AllocAnonPage()
+    private int AllocAnonPage(Vma vma)
     {
+        kernel.VmaMerge.AnonVmaPrepare(vma); // vmf_anon_prepare: before the page can be mapped
         int pfn = kernel.Machine.Memory.Alloc(AllocSite.UserPage, FrameKind.User);
         if (pfn >= 0)
         {

@@ -144,6 +144,7 @@ public sealed class FreePgtables(Kernel kernel)
     {
         // pmd_clear / pud_clear / p4d_clear, then hand the table to the gather.
         Pte.Clear(parent.Entries, index);
+        child.Unhooked = true;
         kernel.Observer.TableUnhooked(tlb.Mm.Id, addr, child.Level, child.Pfn);
         tlb.FreeTableTlb(child, addr);
     }

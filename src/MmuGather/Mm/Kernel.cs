@@ -34,6 +34,7 @@ public sealed class Kernel
         Zap = new Zap(this);
         FreePgtables = new FreePgtables(this);
         Faults = new Faults(this);
+        VmaMerge = new VmaMerge();
         Mmap = new Mmap(this);
         Madvise = new Madvise(this);
         GupFast = new GupFast(this);
@@ -49,6 +50,9 @@ public sealed class Kernel
 
     /// <summary>Which mmu_gather the kernel runs (today's, or the 2.6-era per-CPU one); each gather reads it when it starts.</summary>
     public GatherMode GatherMode { get; }
+
+    /// <summary>CONFIG_PT_RECLAIM: the arch supports it and the gather is today's (it came with v6.14).</summary>
+    public bool PtReclaimEnabled => Arch.SupportsPtReclaim && GatherMode == GatherMode.Current;
 
     public Geometry Geometry => Machine.Geometry;
 
@@ -69,6 +73,9 @@ public sealed class Kernel
     public Faults Faults { get; }
 
     public Mmap Mmap { get; }
+
+    /// <summary>The merge rules of mm/vma.c and the anon_vma a vma's first anonymous fault needs.</summary>
+    public VmaMerge VmaMerge { get; }
 
     public Madvise Madvise { get; }
 

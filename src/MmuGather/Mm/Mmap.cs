@@ -13,8 +13,23 @@ public sealed class Mmap(Kernel kernel)
     /// <summary>mmap_base: top-down allocation starts 1 TiB below TASK_SIZE (room for the stack).</summary>
     public ulong MmapBase => _g.TaskSize - (1UL << 40);
 
-    /// <summary>do_mmap (+ mm_populate): returns the start address, or throws if no gap fits.</summary>
+    /// <summary>
+    /// do_mmap for callers that map into an empty mm: the vma that covers the new mapping.
+    /// After a merge (<see cref="VmaMerge.MergeNewRange"/>) that vma is larger than the mapping.
+    /// </summary>
     public Vma DoMmap(MmStruct mm, MappingRequest request)
+    {
+        ulong start = DoMmap(mm, request, out _);
+        return mm.FindVma(start) ?? throw new InvalidOperationException($"mm{mm.Id}: the mapping at 0x{start:x} is gone already");
+    }
+
+    /// <summary>
+    /// do_mmap (+ mm_populate): returns the start address, or throws if no gap fits. The
+    /// mapping may have become part of a neighbouring vma: what was mapped is
+    /// [address, address + length), not the vma at address. <paramref name="file"/>: the
+    /// file created to back a file mapping.
+    /// </summary>
+    public ulong DoMmap(MmStruct mm, MappingRequest request, out SimFile? file)
     {
         ulong length = AlignUp(request.Length);
         if (length == 0 || length >= MmapBase)
@@ -23,19 +38,23 @@ public sealed class Mmap(Kernel kernel)
         }
 
         VmFlags flags = VmFlags.Read | VmFlags.Write | (request.Shared ? VmFlags.Shared : 0) | (request.Thp ? VmFlags.HugePage : 0);
-        SimFile? file = request.FileBacked ? kernel.CreateFile(request.Name) : null;
+        file = request.FileBacked ? kernel.CreateFile(request.Name) : null;
         mm.MmapLock.DownWrite();
-        ulong start = GetUnmappedArea(mm, length, request.Thp || length % _g.EntrySpan(1) == 0);
-        var vma = new Vma(mm, start, start + length, flags, file, 0, request.Name);
-        mm.InsertVma(vma);
-        LinkFileVma(vma);
+        ulong start = GetUnmappedArea(mm, length, ThpAligned(request, length));
+        if (kernel.VmaMerge.MergeNewRange(mm, start, start + length, flags, file, 0, _g.PageShift) is null)
+        {
+            var vma = new Vma(mm, start, start + length, flags, file, 0, request.Name);
+            mm.InsertVma(vma);
+            LinkFileVma(vma);
+        }
+
         mm.MmapLock.UpWrite();
         if (request.Populate)
         {
-            MmPopulate(mm, vma.Start, vma.End);
+            MmPopulate(mm, start, start + length);
         }
 
-        return vma;
+        return start;
     }
 
     /// <summary>
@@ -160,41 +179,90 @@ public sealed class Mmap(Kernel kernel)
     /// <summary>__split_vma: cut <paramref name="vma"/> at addr; the upper part becomes a new vma.</summary>
     private void SplitVma(MmStruct mm, Vma vma, ulong addr)
     {
-        var upper = new Vma(mm, addr, vma.End, vma.Flags, vma.File, vma.PgOff + (long)((addr - vma.Start) >> _g.PageShift), vma.Name);
+        var upper = new Vma(mm, addr, vma.End, vma.Flags, vma.File, vma.PgOff + (long)((addr - vma.Start) >> _g.PageShift), vma.Name)
+        {
+            AnonVma = vma.AnonVma, // both halves' pages stay findable through the same anon_vma
+        };
         vma.End = addr;
         mm.InsertVma(upper);
         LinkFileVma(upper);
     }
 
-    /// <summary>Top-down search for a gap below mmap_base; large anonymous maps get PMD alignment.</summary>
-    private ulong GetUnmappedArea(MmStruct mm, ulong length, bool pmdAlign)
+    /// <summary>
+    /// Which mappings __get_unmapped_area (v6.18) places through __thp_get_unmapped_area:
+    /// private anonymous ones whose length is a multiple of PMD_SIZE (d4148aeab412 limited it
+    /// to those), and file ones of at least PMD_SIZE, since ext4 and xfs (the host's /tmp is
+    /// ext4) use thp_get_unmapped_area as their get_unmapped_area. Shared anonymous memory goes
+    /// to shmem_get_unmapped_area, which aligns nothing while shmem THP is off (the default).
+    /// </summary>
+    private bool ThpAligned(MappingRequest request, ulong length)
     {
-        ulong align = pmdAlign ? _g.EntrySpan(1) : _g.PageSize;
-        ulong ceiling = MmapBase;
-        for (int i = mm.Vmas.Count - 1; i >= -1; i--)
+        ulong pmd = _g.EntrySpan(1);
+        if (request.FileBacked)
         {
-            ulong floor = i >= 0 ? mm.Vmas[i].End : _g.EntrySpan(2);
-            if (i >= 0 && mm.Vmas[i].Start >= ceiling)
+            return length >= pmd;
+        }
+
+        return !request.Shared && (request.Thp || length % pmd == 0);
+    }
+
+    /// <summary>get_unmapped_area: the PMD-aligned search where it applies, else (or when it fails) the plain one.</summary>
+    private ulong GetUnmappedArea(MmStruct mm, ulong length, bool thpAligned)
+    {
+        if (thpAligned && ThpGetUnmappedArea(mm, length) is { } aligned)
+        {
+            return aligned;
+        }
+
+        return UnmappedAreaTopdown(mm, length) ?? throw new InvalidOperationException($"no gap of 0x{length:x} bytes left in mm{mm.Id}");
+    }
+
+    /// <summary>
+    /// __thp_get_unmapped_area with file offset 0: search for length + PMD_SIZE, so that a
+    /// PMD-aligned start always fits whatever the gap's alignment, then align. A gap that
+    /// would hold an aligned mapping only without the padding is passed over for a lower one;
+    /// if no gap takes the padded length, the caller places the mapping unaligned. Top-down,
+    /// an already aligned result moves up by PMD_SIZE (the padding goes below): either way
+    /// the mapping ends up at the highest aligned address under the gap's top.
+    /// </summary>
+    private ulong? ThpGetUnmappedArea(MmStruct mm, ulong length)
+    {
+        ulong size = _g.EntrySpan(1);
+        ulong padded = length + size;
+        if (padded < length || UnmappedAreaTopdown(mm, padded) is not { } ret)
+        {
+            return null;
+        }
+
+        ulong offSub = (0 - ret) & (size - 1);
+        return offSub == 0 ? ret + size : ret + offSub;
+    }
+
+    /// <summary>
+    /// unmapped_area_topdown (no align mask for anonymous or ordinary file mappings on x86):
+    /// the top of the highest gap below mmap_base at least <paramref name="length"/> long.
+    /// </summary>
+    private ulong? UnmappedAreaTopdown(MmStruct mm, ulong length)
+    {
+        ulong ceiling = MmapBase;
+        for (int i = mm.Vmas.Count - 1; i >= 0; i--)
+        {
+            Vma vma = mm.Vmas[i];
+            if (vma.Start >= ceiling)
             {
                 continue;
             }
 
-            if (ceiling >= length)
+            if (vma.End < ceiling && ceiling - vma.End >= length)
             {
-                ulong candidate = (ceiling - length) & ~(align - 1);
-                if (candidate >= floor)
-                {
-                    return candidate;
-                }
+                return ceiling - length;
             }
 
-            if (i >= 0)
-            {
-                ceiling = Math.Min(ceiling, mm.Vmas[i].Start);
-            }
+            ceiling = vma.Start;
         }
 
-        throw new InvalidOperationException($"no gap of 0x{length:x} bytes left in mm{mm.Id}");
+        ulong lowest = _g.EntrySpan(2);
+        return ceiling > lowest && ceiling - lowest >= length ? ceiling - length : null;
     }
 
     private ulong AlignUp(ulong length) => (length + _g.PageSize - 1) & _g.PageMask;

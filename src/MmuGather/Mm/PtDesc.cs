@@ -18,4 +18,12 @@ public sealed class PtDesc(int pfn, int level, ulong[] entries, Spinlock ptl)
 
     /// <summary>The split page-table lock (ptlock_ptr).</summary>
     public Spinlock Ptl { get; } = ptl;
+
+    /// <summary>
+    /// The entry above no longer points here (pmd_clear by free_pgtables or PT_RECLAIM). A
+    /// table sits in one slot for its whole life, so this stands for Linux's pmd_same
+    /// re-check under the PTE lock (pte_offset_map_lock): whoever found the table before it
+    /// was unhooked and locks it afterwards must let go and walk again.
+    /// </summary>
+    public bool Unhooked { get; set; }
 }

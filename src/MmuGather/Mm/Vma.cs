@@ -28,8 +28,15 @@ public sealed class Vma
     /// <summary>vm_pgoff: file offset of Start, in pages.</summary>
     public long PgOff { get; internal set; }
 
-    /// <summary>The scenario's region name (for messages).</summary>
+    /// <summary>
+    /// The scenario's region name (for messages). A vma that grew by merging keeps its own
+    /// name, the older mapping's: so one name may cover several regions, and a region is
+    /// found by its address, never by a vma's name.
+    /// </summary>
     public string Name { get; }
+
+    /// <summary>vm_area_struct.anon_vma: null until the first anonymous page is faulted in.</summary>
+    public AnonVma? AnonVma { get; internal set; }
 
     public bool IsAnonymous => File is null;
 

@@ -83,6 +83,17 @@ public sealed class Writeback(Kernel kernel)
         int index = _g.Index(addr, 0);
         Gather tlb = Gather.TlbGatherMmu(kernel, vma.Mm);
         pte.Ptl.Lock();
+        if (pte.Unhooked)
+        {
+            // page_vma_mapped_walk found the table before PT_RECLAIM unhooked it (pmd_same
+            // fails under the lock): walk again from the top.
+            pte.Ptl.Unlock();
+            tlb.TlbFinishMmu();
+            kernel.Counters.Add(Counter.PteTableRetries);
+            MkCleanOne(vma, addr, pfn);
+            return;
+        }
+
         ulong cur = Pte.PtepGet(pte.Entries, index);
         if (Pte.Present(cur) && Pte.Pfn(cur) == pfn && (Pte.Write(cur) || Pte.Dirty(cur)))
         {

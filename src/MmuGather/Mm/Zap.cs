@@ -10,6 +10,7 @@ namespace MmuGather.Mm;
 public sealed class Zap(Kernel kernel)
 {
     private readonly Geometry _g = kernel.Geometry;
+    private readonly PteReclaim _reclaim = new(kernel);
 
     /// <summary>unmap_vmas: zap [start, end) in every vma of <paramref name="vmas"/>.</summary>
     public void UnmapVmas(Gather tlb, IReadOnlyList<Vma> vmas, ulong start, ulong end)
@@ -20,8 +21,12 @@ public sealed class Zap(Kernel kernel)
         }
     }
 
-    /// <summary>unmap_single_vma: the part of [start, end) inside <paramref name="vma"/>.</summary>
-    public void UnmapSingleVma(Gather tlb, Vma vma, ulong start, ulong end)
+    /// <summary>
+    /// unmap_single_vma: the part of [start, end) inside <paramref name="vma"/>.
+    /// <paramref name="reclaimPt"/>: zap_details.reclaim_pt, set by MADV_DONTNEED only (munmap
+    /// and exit free the tables in free_pgtables instead).
+    /// </summary>
+    public void UnmapSingleVma(Gather tlb, Vma vma, ulong start, ulong end, bool reclaimPt = false)
     {
         ulong s = Math.Max(vma.Start, start);
         ulong e = Math.Min(vma.End, end);
@@ -30,25 +35,25 @@ public sealed class Zap(Kernel kernel)
             return;
         }
 
-        UnmapPageRange(tlb, vma, s, e);
+        UnmapPageRange(tlb, vma, s, e, reclaimPt);
     }
 
     /// <summary>unmap_page_range: tlb_start_vma, the table walk, tlb_end_vma.</summary>
-    public void UnmapPageRange(Gather tlb, Vma vma, ulong addr, ulong end)
+    public void UnmapPageRange(Gather tlb, Vma vma, ulong addr, ulong end, bool reclaimPt = false)
     {
         kernel.Diag.Assert(addr < end && (addr & ~_g.PageMask) == 0 && (end & ~_g.PageMask) == 0, "unaligned zap [0x{0:x}, 0x{1:x})", addr, end);
         tlb.StartVma(vma);
-        ZapUpperRange(tlb, vma, vma.Mm.Pgd, addr, end);
+        ZapUpperRange(tlb, vma, vma.Mm.Pgd, addr, end, reclaimPt);
         tlb.EndVma(vma);
     }
 
     /// <summary>zap_p4d_range / zap_pud_range: descend through the levels above the PMD.</summary>
-    private void ZapUpperRange(Gather tlb, Vma vma, PtDesc table, ulong addr, ulong end)
+    private void ZapUpperRange(Gather tlb, Vma vma, PtDesc table, ulong addr, ulong end, bool reclaimPt)
     {
         int level = table.Level;
         if (level == 1)
         {
-            ZapPmdRange(tlb, vma, table, addr, end);
+            ZapPmdRange(tlb, vma, table, addr, end, reclaimPt);
             return;
         }
 
@@ -58,7 +63,7 @@ public sealed class Zap(Kernel kernel)
             ulong entry = table.Entries[_g.Index(addr, level)];
             if (Pte.Present(entry))
             {
-                ZapUpperRange(tlb, vma, kernel.TableOf(entry), addr, next);
+                ZapUpperRange(tlb, vma, kernel.TableOf(entry), addr, next, reclaimPt);
             }
 
             addr = next;
@@ -71,7 +76,7 @@ public sealed class Zap(Kernel kernel)
     /// gather fills; a reschedule point after each PMD (97a894136f29, part of the 2011
     /// series), unless the gather forbids it (<see cref="Gather.MayReschedule"/>).
     /// </summary>
-    private void ZapPmdRange(Gather tlb, Vma vma, PtDesc pmdTable, ulong addr, ulong end)
+    private void ZapPmdRange(Gather tlb, Vma vma, PtDesc pmdTable, ulong addr, ulong end, bool reclaimPt)
     {
         do
         {
@@ -99,16 +104,7 @@ public sealed class Zap(Kernel kernel)
 
             if (Pte.Present(pmd) && !Pte.TransHuge(pmd))
             {
-                PtDesc pte = kernel.TableOf(pmd);
-                ulong at = addr;
-                int bound = (int)((next - addr) >> _g.PageShift) + 1;
-                while (at != next && bound-- > 0)
-                {
-                    // zap_pte_range returns early when the gather filled up; go again from there.
-                    at = ZapPteRange(tlb, vma, pte, at, next);
-                }
-
-                kernel.Diag.Assert(at == next, "zap_pte_range made no progress");
+                ZapPteTable(tlb, vma, pmdTable, index, addr, next, reclaimPt);
             }
 
             if (tlb.MayReschedule)
@@ -119,6 +115,55 @@ public sealed class Zap(Kernel kernel)
             addr = next;
         }
         while (addr != end);
+    }
+
+    /// <summary>
+    /// zap_pte_range's retries and its PT_RECLAIM tail: zap [addr, next) of the PTE table under
+    /// PMD entry <paramref name="index"/>, pass after pass while the gather fills up, then,
+    /// for MADV_DONTNEED over the whole table, free the table if the zap left it empty.
+    /// Each pass reads the PMD again: another zapper's reclaim may have unhooked the table
+    /// (and a fault hooked a fresh one) while the lock was dropped.
+    /// </summary>
+    private void ZapPteTable(Gather tlb, Vma vma, PtDesc pmdTable, int index, ulong addr, ulong next, bool reclaimPt)
+    {
+        PteReclaimPass? reclaim = _reclaim.IsEnabled(reclaimPt, addr, next) ? new PteReclaimPass(pmdTable, index, addr) : null;
+        ulong at = addr;
+        int bound = (int)((next - addr) >> _g.PageShift) + 2;
+        while (at != next && bound-- > 0)
+        {
+            ulong pmd = Pte.PtepGet(pmdTable.Entries, index);
+            if (!Pte.Present(pmd) || Pte.TransHuge(pmd))
+            {
+                return; // reclaimed by another zapper: nothing left to zap, nothing to free
+            }
+
+            PtDesc table = kernel.TableOf(pmd);
+            ulong stopped = ZapPteRange(tlb, vma, table, at, next, reclaim);
+            if (stopped == at && table.Unhooked)
+            {
+                // Another zapper's reclaim took the table (pte_offset_map_lock failed): Linux
+                // returns from zap_pte_range and zap_pmd_range calls it afresh for what is
+                // left, so the reclaim decision starts over from here.
+                reclaim = _reclaim.IsEnabled(reclaimPt, at, next) ? new PteReclaimPass(pmdTable, index, at) : null;
+            }
+
+            at = stopped;
+        }
+
+        kernel.Diag.Assert(at == next, "zap_pte_range made no progress");
+        if (reclaim is null)
+        {
+            return;
+        }
+
+        if (reclaim.Cleared is { } cleared)
+        {
+            _reclaim.FreePte(tlb, cleared, addr);
+        }
+        else
+        {
+            _reclaim.TryToFreePte(tlb, pmdTable, index, addr);
+        }
     }
 
     /// <summary>
@@ -136,10 +181,19 @@ public sealed class Zap(Kernel kernel)
     /// The 2.6-era gather (<see cref="GatherMode.PerCpu26"/>) instead flushes and frees a full
     /// gather under the lock and carries on to <paramref name="end"/> (<see cref="Gather.FreesUnderPtl"/>).
     /// </summary>
-    public ulong ZapPteRange(Gather tlb, Vma vma, PtDesc pte, ulong addr, ulong end)
+    public ulong ZapPteRange(Gather tlb, Vma vma, PtDesc pte, ulong addr, ulong end, PteReclaimPass? reclaim = null)
     {
         bool forceFlush = false;
+        bool forceBreak = false;
         pte.Ptl.Lock();
+        if (pte.Unhooked)
+        {
+            // pte_offset_map_lock's pmd_same re-check failed: PT_RECLAIM took the table.
+            pte.Ptl.Unlock();
+            kernel.Counters.Add(Counter.PteTableRetries);
+            return addr;
+        }
+
         kernel.Arch.EnterLazyMmuMode();
         do
         {
@@ -169,10 +223,16 @@ public sealed class Zap(Kernel kernel)
                 }
 
                 forceFlush = true;
+                forceBreak = true;
                 break;
             }
         }
         while (addr != end);
+
+        if (reclaim is not null)
+        {
+            TryDirectReclaim(vma.Mm, pte, reclaim, forceBreak, addr == end);
+        }
 
         kernel.Arch.LeaveLazyMmuMode();
 
@@ -200,6 +260,28 @@ public sealed class Zap(Kernel kernel)
         }
 
         return addr;
+    }
+
+    /// <summary>
+    /// The fast path of PT_RECLAIM, still under the PTE lock: if this pass went through the
+    /// whole table in one hold of the lock, every entry is none, so unhook the table now.
+    /// A pass that stopped early (force_break) leaves it to the slow path, which looks again:
+    /// the lock is about to be dropped for the flush, and a fault may refill entries.
+    /// </summary>
+    private void TryDirectReclaim(MmStruct mm, PtDesc pte, PteReclaimPass reclaim, bool forceBreak, bool reachedEnd)
+    {
+        if (forceBreak)
+        {
+            reclaim.Direct = false;
+        }
+        else if (reclaim.Direct && reachedEnd)
+        {
+            reclaim.Direct = _reclaim.TryGetAndClearPmd(mm, reclaim.PmdTable, reclaim.PmdIndex, pte, reclaim.Start);
+            if (reclaim.Direct)
+            {
+                reclaim.Cleared = pte;
+            }
+        }
     }
 
     /// <summary>zap_present_ptes for one entry. Returns true when the gather is now full.</summary>

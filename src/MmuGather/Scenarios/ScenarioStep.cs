@@ -100,11 +100,13 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
     {
         bool file = s.Kind != MappingKind.Anon;
         var request = new MappingRequest(s.Name, s.Length, s.Kind == MappingKind.FileShared, file, s.Thp, s.Populate);
-        Vma vma = ctx.Kernel.Mmap.DoMmap(ctx.Mm, request);
+        ulong start = ctx.Kernel.Mmap.DoMmap(ctx.Mm, request, out SimFile? backing);
         // What mmap returned: the address, and the length asked for (page multiples, checked
-        // by the parser). Not vma.End: the lock was dropped before this line, and another
-        // thread's munmap through a stale name may already have cut this vma (swarm finding 2).
-        ctx.Process.Regions[s.Name] = new Region(vma.Start, s.Length, s.Thp, vma.File);
+        // by the parser). Not a vma's bounds: the mapping may have merged into a neighbour,
+        // and the lock was dropped before this line, so another thread's munmap through a
+        // stale name may already have cut the vma (swarm finding 2). A file mapping never
+        // merges (each gets a file of its own), so the backing is the one just created.
+        ctx.Process.Regions[s.Name] = new Region(start, s.Length, s.Thp, backing);
     }
 
     private (ulong Start, ulong Length) Range(StepContext ctx, string name, ulong offset, ulong? length)

@@ -42,6 +42,28 @@ public sealed class Spinlock
         _machine.Observer.LockAcquired(me, Name, sleeping: false);
     }
 
+    /// <summary>
+    /// spin_trylock: take the lock only if it is free now, never spin. Lets a holder of one
+    /// lock take a second one against the usual order without risking an ABBA deadlock.
+    /// </summary>
+    public bool TryLock()
+    {
+        _machine.PreemptDisable();
+        _machine.Charge(_machine.Costs.Atomic);
+        _machine.Scheduler.SchedulingPoint(SchedPoint.Spinlock);
+        int me = _machine.Current.Id;
+        _machine.Diag.Assert(_owner != me, "CPU{0} takes {1} recursively", me, Name);
+        if (_owner >= 0)
+        {
+            _machine.PreemptEnable();
+            return false;
+        }
+
+        _owner = me;
+        _machine.Observer.LockAcquired(me, Name, sleeping: false);
+        return true;
+    }
+
     public void Unlock()
     {
         int me = _machine.Current.Id;
