@@ -14,11 +14,13 @@ internal static class Libc
     public const int MapPrivate = 0x02;
     public const int MapAnonymous = 0x20;
     public const int MapPopulate = 0x8000;
+    public const int MadvRandom = 1;
     public const int MadvDontneed = 4;
     public const int MadvHugepage = 14;
     public const int MadvNohugepage = 15;
     public const int MadvPopulateWrite = 23;
     public const int PrSetPdeathsig = 1;
+    public const int Enomem = 12;
     public const int SchedFifo = 1;
     public const int Sigkill = 9;
     public const int ORdwr = 2;

@@ -103,6 +103,7 @@ internal static class SequenceWorker
                     }
 
                     arena.Refill();
+                    arena.Sweep();
                     stdout.WriteLine("reset");
                     break;
                 case "step" when w.Length == 2:

@@ -73,6 +73,19 @@ public abstract class ArchMmu
     public virtual bool SupportsPtReclaim => false;
 
     /// <summary>
+    /// A level folded at run time, not at build time. Useful if your kernel is built for more
+    /// levels than the hardware walks: x86-64 in v6.18 is always built for five (the p4d) and
+    /// runs four where the CPU lacks LA57. pgd_none() is then always false, so free_p4d_range
+    /// runs for every PGD slot of a free_pgd_range, and when the gap covers the whole slot it
+    /// ends with p4d_free_tlb(): the generic wrapper marks the gather (one page of range,
+    /// freed_tables) before the arch's __p4d_free_tlb() finds no table to free. A munmap that
+    /// empties a 512 GiB slot therefore flushes even when no table was ever allocated there.
+    /// Measured on the 6.18 host: munmap of an untouched page alone in its slot, with a sibling
+    /// spinning on the other CPU, costs 1 remote round ("pages:1", from vms_clear_ptes).
+    /// </summary>
+    public virtual bool FoldsP4dAtRunTime => false;
+
+    /// <summary>
     /// The fault path's first stop (hash_page, the TSB miss handler): the MMU missed although
     /// the Linux page table may already hold the translation. Return true if the hardware's
     /// own structure was refilled from it and the access should simply be retried. Useful if

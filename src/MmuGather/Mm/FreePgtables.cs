@@ -83,6 +83,27 @@ public sealed class FreePgtables(Kernel kernel)
         }
 
         FreeLevelRange(tlb, tlb.Mm.Pgd, addr, end, floor, ceiling);
+        if (kernel.Arch.FoldsP4dAtRunTime)
+        {
+            FreeFoldedP4ds(tlb, addr, end, floor, ceiling);
+        }
+    }
+
+    /// <summary>The end of free_p4d_range for each PGD slot of [addr, end), on a run-time folded p4d (see <see cref="ArchMmu.FoldsP4dAtRunTime"/>).</summary>
+    private void FreeFoldedP4ds(Gather tlb, ulong addr, ulong end, ulong floor, ulong ceiling)
+    {
+        int pgd = _g.Levels - 1;
+        do
+        {
+            ulong next = _g.AddrEnd(addr, end, pgd);
+            if (CoversWholeSpanOf(_g.EntrySpan(pgd), addr, next, floor, ceiling))
+            {
+                tlb.FoldedTableFreed(addr & ~(_g.EntrySpan(pgd) - 1));
+            }
+
+            addr = next;
+        }
+        while (addr != end);
     }
 
     /// <summary>
@@ -118,10 +139,13 @@ public sealed class FreePgtables(Kernel kernel)
     }
 
     /// <summary>Whether the span <paramref name="child"/> maps lies inside the gap, so no one else needs it.</summary>
-    private bool CoversWholeSpan(PtDesc child, ulong start, ulong end, ulong floor, ulong ceiling)
+    private bool CoversWholeSpan(PtDesc child, ulong start, ulong end, ulong floor, ulong ceiling) =>
+        CoversWholeSpanOf(_g.TableSpan(child.Level), start, end, floor, ceiling);
+
+    private static bool CoversWholeSpanOf(ulong span, ulong start, ulong end, ulong floor, ulong ceiling)
     {
-        // Mirrors the checks at the end of free_pmd_range / free_pud_range, at the child's level.
-        ulong mask = ~(_g.TableSpan(child.Level) - 1);
+        // Mirrors the checks at the end of free_pmd_range / free_pud_range / free_p4d_range.
+        ulong mask = ~(span - 1);
         ulong s = start & mask;
         if (s < floor)
         {

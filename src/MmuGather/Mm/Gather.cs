@@ -192,6 +192,13 @@ public sealed class Gather
         }
     }
 
+    /// <summary>p4d_free_tlb() of a level folded at run time: the wrapper's bookkeeping, no table behind it.</summary>
+    public void FoldedTableFreed(ulong address)
+    {
+        FlushLevelRange(_kernel.Geometry.Levels - 1, address, _kernel.Geometry.PageSize);
+        FreedTables = true;
+    }
+
     /// <summary>tlb_flush_pte_range and its pmd/pud/p4d siblings: record a cleared range at a level.</summary>
     public void FlushLevelRange(int level, ulong address, ulong size)
     {

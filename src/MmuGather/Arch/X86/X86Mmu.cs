@@ -35,6 +35,8 @@ public sealed class X86Mmu(Kernel kernel, bool invlpgb = false) : ArchMmu(kernel
 
     public override bool SupportsPtReclaim => true;
 
+    public override bool FoldsP4dAtRunTime => true;
+
     public override void InitContext(MmStruct mm) => mm.ArchContext = new X86Context(Kernel.Machine.Cpus.Count);
 
     /// <summary>tlb_flush: flush_tlb_mm_range over the gathered range (everything for fullmm).</summary>
