@@ -22,6 +22,14 @@ public sealed class HardwareWalker
         {
             if (write && !hit.Writable)
             {
+                // A fault drops the faulting translation (x86: the processor invalidates the
+                // TLB entries for the faulting address; Linux's flush_tlb_fix_spurious_fault
+                // does it by hand where hardware does not). Without this, a write to a shared
+                // file page first mapped by a read (read-only, for dirty tracking) would fault
+                // on the stale read-only entry forever once wp_page_shared made the PTE
+                // writable in place, with no flush: found by the differential fuzzer, where
+                // the model said SIGSEGV and the kernel let the store through.
+                cpu.Tlb.InvalidatePage(asid, va);
                 return AccessResult.Protection;
             }
 
