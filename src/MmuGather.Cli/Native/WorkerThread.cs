@@ -209,10 +209,12 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
 
     private static string Touch(NativeRegion r, IntPtr start, ulong len, bool write, int repeat)
     {
-        // The kernel says which pages are mapped (/proc/self/maps): an access to the first page
-        // no vma covers would take SIGSEGV. It is reported instead of made (the runtime would
-        // turn the signal into a crash), after the accesses before it, as the model does.
-        ulong? hole = ProcMaps.FirstUnmapped(ProcMaps.Read(), (ulong)start, (ulong)start + len);
+        // The kernel says which pages are mapped (mincore fails with ENOMEM over a page no vma
+        // covers): an access to the first such page would take SIGSEGV. It is reported instead
+        // of made (the runtime would turn the signal into a crash), after the accesses before
+        // it, as the model does. mincore into a reused buffer: nothing allocated, no fault of
+        // the worker's own in the step's count.
+        ulong? hole = FirstUnmapped((ulong)start, (ulong)start + len);
         long pages = (long)(((hole ?? ((ulong)start + len)) - (ulong)start) >> 12);
         int sink = 0;
         for (int pass = 0; pass < repeat; pass++)
@@ -233,6 +235,30 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
 
         s_sink += sink;
         return hole is { } h ? $"segv at +0x{h - (ulong)r.Start:x}" : "ok";
+    }
+
+    private static readonly byte[] s_vec = new byte[4096];
+
+    private static ulong? FirstUnmapped(ulong start, ulong end)
+    {
+        for (ulong chunk = start; chunk < end; chunk += (ulong)s_vec.Length << 12)
+        {
+            ulong chunkEnd = Math.Min(end, chunk + ((ulong)s_vec.Length << 12));
+            if (Libc.mincore((nint)chunk, (nuint)(chunkEnd - chunk), s_vec) == 0)
+            {
+                continue;
+            }
+
+            for (ulong page = chunk; page < chunkEnd; page += 4096)
+            {
+                if (Libc.mincore((nint)page, 4096, s_vec) != 0)
+                {
+                    return page;
+                }
+            }
+        }
+
+        return null;
     }
 
     private string Mmap(MmapStep m)

@@ -315,6 +315,11 @@ public sealed class Faults(Kernel kernel)
     {
         SimFile file = vma.File!;
         long pgoff = PgOffOf(vma, addr);
+        if (!write && FaultAround(vma, pte, index, addr) is null)
+        {
+            return null; // the table went (PT_RECLAIM): walk again
+        }
+
         if (!file.TryGetPage(pgoff, out int cached))
         {
             cached = kernel.Machine.Memory.Alloc(AllocSite.UserPage, FrameKind.User);
@@ -354,6 +359,41 @@ public sealed class Faults(Kernel kernel)
         }
 
         return r;
+    }
+
+    /// <summary>fault_around_bytes: 64 KiB by default.</summary>
+    private const int FaultAroundPages = 16;
+
+    /// <summary>
+    /// do_fault_around: a read fault on a file page also maps the neighbours the page cache
+    /// already holds (filemap_map_pages), read-only, in the 16-page aligned window around the
+    /// fault, clamped to the vma and the PTE table. They cost no fault of their own and are
+    /// present for a later write (which then copies or upgrades them in place, flushing the
+    /// read-only translation). Found by the differential fuzzer: a write over a page the
+    /// kernel had mapped by fault-around cost a flush round the model did not have.
+    /// </summary>
+    private FaultResult? FaultAround(Vma vma, PtDesc pte, int index, ulong addr)
+    {
+        long vmaOff = (long)((addr - vma.Start) >> _g.PageShift);
+        long from = Math.Max(index & ~(FaultAroundPages - 1), index - Math.Min(index, vmaOff));
+        long vmaPages = (long)((vma.End - vma.Start) >> _g.PageShift);
+        long to = Math.Min(Math.Min(from + FaultAroundPages, _g.EntriesAt(0)), index + vmaPages - vmaOff) - 1;
+        for (long i = from; i <= to; i++)
+        {
+            ulong va = addr - ((ulong)(index - i) << _g.PageShift);
+            if (i == index || !vma.File!.TryGetPage(PgOffOf(vma, va), out int cached) || !Pte.None(Pte.PtepGet(pte.Entries, (int)i)))
+            {
+                continue;
+            }
+
+            kernel.GetPage(cached);
+            if (InstallIfNone(vma, pte, (int)i, va, Pte.MkYoung(Pte.PfnPte(cached, false)), cached) is null)
+            {
+                return null;
+            }
+        }
+
+        return FaultResult.Ok;
     }
 
     /// <summary>
