@@ -1,8 +1,8 @@
 namespace MmuGather.Mm;
 
 /// <summary>
-/// mm/madvise.c, MADV_DONTNEED: zap the pages of a range but keep the vmas and the page
-/// tables. Runs under the mmap lock for read, so it can race with another zapper of the
+/// mm/madvise.c, MADV_DONTNEED: zap the pages of a range but keep the vmas (and, without
+/// PT_RECLAIM, the page tables). Runs under the mmap lock for read, so it can race with another zapper of the
 /// same mm; one gather covers every vma in the range. With CONFIG_PT_RECLAIM (x86-64, v6.14+)
 /// the zap also frees the PTE tables it emptied over their whole span (<see cref="PteReclaim"/>),
 /// which costs the gather a table flush at tlb_finish_mmu.
