@@ -9,8 +9,7 @@ namespace MmuGather.Tests.Native;
 /// natively through <c>validate</c>'s in-process API, 3 repetitions, and every step must agree
 /// (the model's remote flush rounds within native min..max widened by the idle noise).
 /// Host-gated like the other native tests: skipped with the reason where the host cannot
-/// count remote flushes, never passed. scenarios/fidelity/open/ (known disagreements, see
-/// docs/fidelity.md) is not part of it.
+/// count remote flushes, never passed.
 /// </summary>
 [Collection(NativeHostGate.Collection)]
 public class FidelityCorpusTests
@@ -27,9 +26,22 @@ public class FidelityCorpusTests
         }
 
         Assert.Contains("thp-munmap-spin", names);
+        foreach (long n in new long[] { 1, 16, 512, 9677, 9678, 9679, 19356, 19357, 65536, 262144 })
+        {
+            Assert.Contains($"dontneed-{n}-spin", names);
+        }
+
+        foreach (long n in new long[] { 1, 9678, 262144 })
+        {
+            Assert.Contains($"munmap-{n}-alone", names); // without a spinning sibling
+            Assert.Contains($"dontneed-{n}-alone", names);
+        }
+
         Assert.Contains("exit-after-sibling", names);
+        Assert.Contains("exit-alone", names);
+        Assert.Contains("exit-with-spinner", names); // a second thread still running
+        Assert.Contains("file-shared-dirty-spin", names);
         Assert.Contains("mm-switch", names);
-        Assert.Contains("dontneed-9678-spin", names);
     }
 
     [NativeTheory]
