@@ -32,7 +32,7 @@ internal sealed record ValidateReport(NativeHost Host, int Reps, IReadOnlyList<V
                 continue;
             }
 
-            string[] header = ["thread", "cpu", "op", "line", "model rounds", "native rounds", "idle", "allowed", "agrees", "model shootdowns", "model pages freed", "native pages released", "model faults", "native minor faults", "native outcome"];
+            string[] header = ["thread", "cpu", "op", "line", "model rounds", "native rounds", "idle", "allowed", "agrees", "model shootdowns", "native TLB IPIs", "model pages freed", "native pages released", "model faults", "native minor faults", "native outcome"];
             var table = new List<string[]> { header };
             foreach (ValidateRow r in f.Rows!)
             {
@@ -45,6 +45,7 @@ internal sealed record ValidateReport(NativeHost Host, int Reps, IReadOnlyList<V
                     r.Allowed,
                     r.Agrees ? "yes" : "NO",
                     r.Model is null ? "-" : N(r.Model.TlbShootdownIpis),
+                    r.Native is null ? "-" : r.Native.TlbIpis.ToString(),
                     r.Model is null ? "-" : N(r.Model.PagesFreed),
                     r.Native is null ? "-" : r.Native.PagesReleased.ToString(),
                     r.Model is null ? "-" : N(r.Model.PageFaults),
@@ -142,6 +143,8 @@ internal sealed record ValidateReport(NativeHost Host, int Reps, IReadOnlyList<V
                     n.NoiseFlushRounds.Write(w, "idle_flush_rounds");
                     n.MinorFaults.Write(w, "minor_faults");
                     n.PagesReleased.Write(w, "pages_released");
+                    n.TlbIpis.Write(w, "tlb_ipis_system_wide");
+                    n.NoiseTlbIpis.Write(w, "idle_tlb_ipis_system_wide");
                     n.Footprint.Write(w, "worker_footprint_pages");
                     w.WriteString("outcome", n.Outcome);
                     w.WriteEndObject();
