@@ -88,6 +88,21 @@ public class FuzzDriverTests
     }
 
     [Fact]
+    public void ADifferenceTheHostDoesNotShowAgainIsReportedApartNotLeft()
+    {
+        using var dir = new ScratchDir();
+        using var model = new ModelSequenceRunner();
+        using var host = FuzzFakeRunner.FlipFirstPageInFirstRun();
+        FuzzSummary s = new FuzzDriver(model, host, FuzzGeneratorTests.AnyHost, new FuzzOptions(1, 3, dir.Path), TextWriter.Null).Run();
+        Assert.Equal(1, s.Found);
+        Assert.Equal(0, s.Left);
+        Assert.Equal(1, s.NotReproduced);
+        Assert.True(s.NotReproducedSteps(FuzzCategory.Residency) > 0);
+        Assert.Empty(s.Saved);
+        Assert.Contains("not reproduced: 1 sequence(s)", FuzzReport.Text(s, FuzzGeneratorTests.AnyHost), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ProgressIsWrittenAtMostEveryInterval()
     {
         using var dir = new ScratchDir();

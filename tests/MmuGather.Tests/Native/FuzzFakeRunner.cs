@@ -30,6 +30,9 @@ internal sealed class FuzzFakeRunner(Func<StepObservation, int, StepObservation>
     /// <summary>One round more on munmaps in the first run only: noise the re-runs explain.</summary>
     public static FuzzFakeRunner NoisyFirstRun() => new((o, run) => run == 0 && o.Op == "munmap" ? o with { FlushRounds = o.FlushRounds + 1 } : o);
 
+    /// <summary>The first page of every region flipped in the first run only: a host that varies.</summary>
+    public static FuzzFakeRunner FlipFirstPageInFirstRun() => new((o, run) => run == 0 ? o with { Resident = o.Resident.ToDictionary(kv => kv.Key, kv => Flip(kv.Value)) } : o);
+
     public IReadOnlyList<StepObservation> Run(Scenario scenario)
     {
         int run = _runs++;

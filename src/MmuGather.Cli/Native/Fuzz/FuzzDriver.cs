@@ -37,6 +37,11 @@ internal sealed class FuzzDriver(ISequenceRunner model, ISequenceRunner native, 
             }
 
             summary.Add(e);
+            if (e.NotReproduced.Count > 0)
+            {
+                summary.AddNotReproduced(seed, i, e.NotReproduced);
+            }
+
             if (e.Verdict.First is { } category && summary.Shrunk[category] < options.MaxShrinksPerCategory && summary.SavedIn(category) < options.MaxSavedPerCategory)
             {
                 summary.Shrunk[category]++;
@@ -73,7 +78,16 @@ internal sealed class FuzzDriver(ISequenceRunner model, ISequenceRunner native, 
             verdict = SequenceComparer.Compare(m, runs);
         }
 
-        return new FuzzEvaluation(verdict, found);
+        // The other categories do not depend on timing: a difference must show again.
+        var deterministic = verdict.Mismatches.Where(x => x.Category != FuzzCategory.Rounds).Select(x => x.Category).ToHashSet();
+        if (deterministic.Count == 0)
+        {
+            return new FuzzEvaluation(verdict, found);
+        }
+
+        SequenceVerdict again = SequenceComparer.Compare(m, [native.Run(scenario)]);
+        var gone = verdict.Mismatches.Where(x => deterministic.Contains(x.Category) && !again.Has(x.Category)).ToList();
+        return new FuzzEvaluation(verdict with { Mismatches = verdict.Mismatches.Except(gone).ToList() }, found) { NotReproduced = gone };
     }
 
     private void ShrinkAndSave(FuzzSummary summary, SwarmScenario sequence, ulong seed, int index, FuzzCategory category)

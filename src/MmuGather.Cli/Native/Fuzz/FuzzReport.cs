@@ -19,7 +19,7 @@ internal static class FuzzReport
         sb.Append("per category (steps agreeing / mismatching, sequences mismatching):\n");
         foreach (FuzzCategory c in Enum.GetValues<FuzzCategory>())
         {
-            sb.Append(CultureInfo.InvariantCulture, $"  {FuzzDriver.Name(c),-10} {N(s.Agreements(c))} agree, {N(s.Mismatches(c))} mismatch, in {N(s.MismatchingSequences(c))} sequence(s)\n");
+            sb.Append(CultureInfo.InvariantCulture, $"  {FuzzDriver.Name(c),-10} {N(s.Agreements(c))} agree, {N(s.Mismatches(c))} mismatch, in {N(s.MismatchingSequences(c))} sequence(s){(s.NotReproducedSteps(c) > 0 ? $"; {N(s.NotReproducedSteps(c))} not reproduced" : "")}\n");
         }
 
         if (s.Saved.Count > 0)
@@ -29,6 +29,19 @@ internal static class FuzzReport
             {
                 sb.Append(CultureInfo.InvariantCulture, $"  {f.Path}: {FuzzDriver.Name(f.Category)}, {f.StepsBefore} -> {f.StepsAfter} step(s)\n");
                 foreach (string d in f.Details)
+                {
+                    sb.Append("    ").Append(d).Append('\n');
+                }
+            }
+        }
+
+        if (s.NotReproduced > 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"not reproduced: {s.NotReproduced} sequence(s) differed in one host run (layout, access or residency) and agreed when run again: the host varied, not counted as left:\n");
+            foreach ((ulong seed, int index, IReadOnlyList<string> details) in s.NotReproducedList)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"  seed {seed} (sequence {index}):\n");
+                foreach (string d in details)
                 {
                     sb.Append("    ").Append(d).Append('\n');
                 }
@@ -53,6 +66,24 @@ internal static class FuzzReport
         w.WriteNumber("steps_compared", s.StepsCompared);
         w.WriteNumber("mismatches_found", s.Found);
         w.WriteNumber("mismatches_left", s.Left);
+        w.WriteNumber("not_reproduced", s.NotReproduced);
+        w.WriteStartArray("not_reproduced_sequences");
+        foreach ((ulong seed, int index, IReadOnlyList<string> details) in s.NotReproducedList)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("seed", seed);
+            w.WriteNumber("index", index);
+            w.WriteStartArray("first_run");
+            foreach (string d in details)
+            {
+                w.WriteStringValue(d);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
         w.WriteStartObject("host");
         w.WriteString("kernel", host.Kernel);
         w.WriteNumber("cpus", host.Cpus);
@@ -63,6 +94,7 @@ internal static class FuzzReport
             w.WriteStartObject(FuzzDriver.Name(c));
             w.WriteNumber("agree", s.Agreements(c));
             w.WriteNumber("mismatch", s.Mismatches(c));
+            w.WriteNumber("not_reproduced", s.NotReproducedSteps(c));
             w.WriteNumber("sequences", s.MismatchingSequences(c));
             w.WriteEndObject();
         }
