@@ -19,6 +19,7 @@ public static class HelpText
                                  [--format text|json]
           mmugather native FILE [--reps N] [--format text|json]
           mmugather validate FILE... [--reps N] [--format text|json]
+          mmugather validate --generate N [--seed S] [--out DIR] [--format text|json]
           mmugather help [COMMAND]
           mmugather --help | --version
 
@@ -35,7 +36,8 @@ public static class HelpText
           native  run FILE as real system calls on this Linux host and count remote
                   flush rounds, minor faults and wall time per step (docs/native.md)
           validate run each FILE in the model and natively, side by side per step;
-                  exit 1 when the model's flush rounds leave the native range
+                  exit 1 when the model's flush rounds leave the native range;
+                  --generate N: differential fuzzing over N random sequences
           help    show this help, or the help of COMMAND
 
         exit codes:
