@@ -194,4 +194,37 @@ public class ExitGroupTests
 
         Assert.True(midSyscall > 0, "no seed put the exit_group inside the munmap");
     }
+
+    /// <summary>
+    /// Two spinners on the one CPU of the caller, woken together: before the scheduler kept a
+    /// woken spinner on its CPU, PCT let them evict each other forever (swarm seed 8, case 149,
+    /// shrunk). Two processes doing it on one CPU too.
+    /// </summary>
+    [Theory]
+    [InlineData(Strategies.Pct)]
+    [InlineData(Strategies.Random)]
+    public void SpinnersWokenTogetherOnOneCpuAllLeave(string strategy)
+    {
+        const int runs = 200;
+        Scenario s = TestScenarios.Parse("""
+            name: exit-group-one-cpu
+            machine: { arch: s390, cpus: 1, memory: 512MiB }
+            processes:
+              - name: p1
+                threads:
+                  - { cpu: 0, steps: [spin] }
+                  - { cpu: 0, steps: [spin] }
+                  - { cpu: 0, steps: [exit_group] }
+              - name: p2
+                threads:
+                  - { cpu: 0, steps: [spin] }
+                  - { cpu: 0, steps: [spin] }
+                  - { cpu: 0, steps: [{ mmap: { name: a, length: 64KiB, populate: true } }, exit_group] }
+            """);
+
+        ExploreSummary sum = Explorer.Explore(s, new ExploreOptions { Runs = runs, BaseSeed = 1, Strategy = strategy });
+
+        Assert.Equal(runs, sum.RunsDone);
+        Assert.True(sum.Bad.Count == 0, string.Join("; ", sum.Bad.Select(b => $"seed {b.Seed}: {b.Failure ?? string.Join(", ", b.Violations.Take(3))}")));
+    }
 }
