@@ -11,7 +11,9 @@ namespace MmuGather.Sim;
 /// at each scheduling point). A thread that runs out of steps waits for the end of the run
 /// (off its CPU, which idles in lazy TLB mode; a spinning thread stays in user mode on its
 /// CPU, keeping the mm live there). When every thread is at its end they exit one at a time,
-/// spinners last, and the last one out tears its address space down. Then page caches are
+/// spinners last, and the last one out tears its address space down. An exit_group step ends
+/// every thread of its process before its next step instead, whichever point it is at, and
+/// the last of them out tears the address space down at once. Then page caches are
 /// dropped, RCU callbacks run, and the leak checker looks at every frame.
 /// </summary>
 public sealed class Simulation
