@@ -64,6 +64,7 @@ internal sealed record NativeReport(Scenario Scenario, NativeHost Host, int Reps
         WritebackStep => "writeback",
         SpinStep => "spin",
         ExitStep => "exit",
+        ExitGroupStep => "exit_group",
         _ => step.GetType().Name,
     };
 

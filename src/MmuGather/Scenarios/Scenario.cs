@@ -90,3 +90,12 @@ public sealed record SpinStep(int Line) : Step(Line);
 
 /// <summary><c>exit: {}</c>: the thread exits; the last thread out tears the mm down (exit_mmap).</summary>
 public sealed record ExitStep(int Line) : Step(Line);
+
+
+/// <summary>
+/// <c>exit_group: {}</c>: the whole process exits. The caller runs do_exit at once; every
+/// sibling leaves before its next step (one in a step finishes it, as a syscall returns to
+/// user mode first; a spinner or a waiter leaves at its next scheduling point), and the last
+/// thread out tears the mm down (exit_mmap). Nothing may follow it in its thread.
+/// </summary>
+public sealed record ExitGroupStep(int Line) : Step(Line);

@@ -25,6 +25,7 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
         WritebackStep => "writeback",
         SpinStep => "spin",
         ExitStep => "exit",
+        ExitGroupStep => "exit_group",
         _ => step.GetType().Name,
     };
 
@@ -35,6 +36,11 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
         try
         {
             Dispatch(ctx);
+        }
+        catch (GroupExitInterrupt)
+        {
+            // Woken by a sibling's exit_group (SIGKILL) in an interruptible wait: the step
+            // ends there and the thread exits before its next one.
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
@@ -91,6 +97,12 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
             case ExitStep:
                 ctx.Thread.Exited = true;
                 break;
+            case ExitGroupStep:
+                // do_group_exit: SIGNAL_GROUP_EXIT, then zap_other_threads (every sibling
+                // leaves at its next scheduling point), then this thread's do_exit.
+                ctx.Process.GroupExiting = true;
+                ctx.Thread.Exited = true;
+                break;
             default:
                 throw new ScenarioException(file, step.Line, $"step {step.GetType().Name} is not supported by the runner");
         }
@@ -115,8 +127,12 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
         {
             // Another thread of the process maps it: wait as user space would (a futex), so
             // the step runs once the region exists, whatever the interleaving.
-            ctx.Kernel.Machine.Scheduler.SleepUntil(() => ctx.Process.Regions.ContainsKey(name), $"region '{name}' to be mapped");
-            region = ctx.Process.Regions[name];
+            // A sibling's exit_group wakes the wait (a fatal signal ends an interruptible sleep).
+            ctx.Kernel.Machine.Scheduler.SleepUntil(() => ctx.Process.Regions.ContainsKey(name) || ctx.Process.GroupExiting, $"region '{name}' to be mapped");
+            if (!ctx.Process.Regions.TryGetValue(name, out region))
+            {
+                throw new GroupExitInterrupt();
+            }
         }
 
         ulong len = length ?? (region.Length - Math.Min(offset, region.Length));
@@ -179,4 +195,7 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
 
         return FaultResult.SegV;
     }
+
+    /// <summary>A wait inside the step was ended by the process's exit_group.</summary>
+    private sealed class GroupExitInterrupt : Exception;
 }

@@ -4,15 +4,16 @@ namespace MmuGather.Scenarios;
 
 /// <summary>
 /// Reads the <c>steps:</c> of a thread. Each step is a one-key mapping (<c>- mmap: {...}</c>);
-/// <c>spin</c> and <c>exit</c> may also be written alone (<c>- spin</c>).
+/// <c>spin</c>, <c>exit</c> and <c>exit_group</c> may also be written alone (<c>- spin</c>).
+/// Nothing may follow an <c>exit_group</c> in its thread (the thread is gone).
 /// </summary>
 internal static class StepReader
 {
     /// <summary>A touch may repeat its pass over the range at most this many times (every loop is bounded).</summary>
     public const long MaxRepeat = 1_000_000;
 
-    private static readonly string[] s_stepNames = ["mmap", "munmap", "madvise", "touch", "gup_fast", "writeback", "spin", "exit"];
-    private static readonly string[] s_bareSteps = ["spin", "exit"];
+    private static readonly string[] s_stepNames = ["mmap", "munmap", "madvise", "touch", "gup_fast", "writeback", "spin", "exit", "exit_group"];
+    private static readonly string[] s_bareSteps = ["spin", "exit", "exit_group"];
     private static readonly string[] s_mmapKeys = ["name", "length", "populate", "kind", "thp"];
     private static readonly string[] s_munmapKeys = ["region", "offset", "length"];
     private static readonly string[] s_madviseKeys = ["region", "advice", "offset", "length"];
@@ -22,8 +23,21 @@ internal static class StepReader
     private static readonly string[] s_advices = ["dontneed"];
     private static readonly string[] s_kinds = ["anon", "file-shared", "file-private"];
 
-    public static List<Step> ReadAll(ScenarioNodeReader reader, YamlNode node) =>
-        reader.ReadSequence(node, "steps").Select(item => Read(reader, item)).ToList();
+    public static List<Step> ReadAll(ScenarioNodeReader reader, YamlNode node)
+    {
+        var steps = new List<Step>();
+        foreach (YamlNode item in reader.ReadSequence(node, "steps"))
+        {
+            if (steps.Count > 0 && steps[^1] is ExitGroupStep group)
+            {
+                throw reader.Error(item, $"a step after exit_group (line {group.Line}): the thread and its process are gone by then");
+            }
+
+            steps.Add(Read(reader, item));
+        }
+
+        return steps;
+    }
 
     private static Step Read(ScenarioNodeReader reader, YamlNode node)
     {
@@ -32,7 +46,7 @@ internal static class StepReader
         YamlMappingView Args(string[] keys) =>
             YamlMappingView.OpenOptional(reader, args, line, $"the arguments of '{name}'", $"in '{name}'", keys);
 
-        // spin and exit take no arguments; opening an empty key list still rejects any key.
+        // spin, exit and exit_group take no arguments; opening an empty key list still rejects any key.
         Step NoArgs(Step step)
         {
             _ = Args([]);
@@ -49,6 +63,7 @@ internal static class StepReader
             "gup_fast" => ReadGupFast(reader, Args(s_accessKeys), line),
             "spin" => NoArgs(new SpinStep(line)),
             "exit" => NoArgs(new ExitStep(line)),
+            "exit_group" => NoArgs(new ExitGroupStep(line)),
             _ => throw reader.Error(node, $"unknown step '{name}' (expected one of: {string.Join(", ", s_stepNames)})"),
         };
     }
@@ -60,7 +75,7 @@ internal static class StepReader
         {
             if (s_stepNames.Contains(bare) && !s_bareSteps.Contains(bare))
             {
-                throw reader.Error(node, $"step '{bare}' needs its arguments, as in '- {bare}: {{ ... }}' (only spin and exit may stand alone)");
+                throw reader.Error(node, $"step '{bare}' needs its arguments, as in '- {bare}: {{ ... }}' (only spin, exit and exit_group may stand alone)");
             }
 
             return (bare, null);

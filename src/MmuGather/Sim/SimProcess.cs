@@ -22,4 +22,13 @@ public sealed class SimProcess(string name, MmStruct mm)
     /// </summary>
     public ulong Footprint { get; set; }
 
+    /// <summary>
+    /// A thread called exit_group (SIGNAL_GROUP_EXIT): no thread of the process starts another
+    /// step; each leaves at its next scheduling point and the last one out runs exit_mmap.
+    /// </summary>
+    public bool GroupExiting { get; internal set; }
+
+    /// <summary>The exit_group step's start and its place in the run's steps, completed by the last thread out.</summary>
+    internal (Simulation.StepStart From, int Slot)? GroupExitStep { get; set; }
+
 }

@@ -32,7 +32,8 @@ public sealed class SimThread(SimProcess process, int index, int id, int cpu, ul
     /// <summary>Asked to exit (the exit step).</summary>
     public bool Exited { get; internal set; }
 
-    public bool HasWork => !Exited && NextStep < Steps.Count;
+    /// <summary>Has steps left to run: not exited, and its process is not exiting as a group.</summary>
+    public bool HasWork => !Exited && !Process.GroupExiting && NextStep < Steps.Count;
 
     public string Name => $"{Process.Name}/{Index}";
 

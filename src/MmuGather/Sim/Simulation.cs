@@ -11,7 +11,9 @@ namespace MmuGather.Sim;
 /// at each scheduling point). A thread that runs out of steps waits for the end of the run
 /// (off its CPU, which idles in lazy TLB mode; a spinning thread stays in user mode on its
 /// CPU, keeping the mm live there). When every thread is at its end they exit one at a time,
-/// spinners last, and the last one out tears its address space down. Then page caches are
+/// spinners last, and the last one out tears its address space down. An exit_group step ends
+/// every thread of its process before its next step instead, whichever point it is at, and
+/// the last of them out tears the address space down at once. Then page caches are
 /// dropped, RCU callbacks run, and the leak checker looks at every frame.
 /// </summary>
 public sealed class Simulation
@@ -175,7 +177,7 @@ public sealed class Simulation
     private void RunThread(SimThread t)
     {
         var ctx = new StepContext(Kernel, t.Process, t);
-        if (t.Index == 0 && t.Process.Footprint > 0)
+        if (t.Index == 0 && t.Process.Footprint > 0 && !t.Process.GroupExiting)
         {
             Kernel.Mmap.DoMmap(t.Process.Mm, new MappingRequest("(footprint)", t.Process.Footprint, false, false, false, true));
         }
@@ -194,17 +196,31 @@ public sealed class Simulation
             return; // its exit step ran do_exit (RunStep)
         }
 
+        if (t.Process.GroupExiting)
+        {
+            LeaveForGroupExit(t, "before its next step");
+            return;
+        }
+
         // Blocks (or spins in user mode) until every thread is here and it is its turn.
         t.AtEnd = true;
         t.DiagStep = $"thread {t.Name} waits for the end of the run";
         Diag.Step = t.DiagStep;
+        // A sibling's exit_group ends the wait too (the signal: an IPI for a spinner in user
+        // mode, a wake-up for a sleeper).
         if (t.Spinning)
         {
-            Machine.Scheduler.SpinUntil(() => IsTurnToExit(t), "the end of the run");
+            Machine.Scheduler.SpinUntil(() => t.Process.GroupExiting || IsTurnToExit(t), "the end of the run");
         }
         else
         {
-            Machine.Scheduler.SleepUntil(() => IsTurnToExit(t), "the end of the run");
+            Machine.Scheduler.SleepUntil(() => t.Process.GroupExiting || IsTurnToExit(t), "the end of the run");
+        }
+
+        if (t.Process.GroupExiting)
+        {
+            LeaveForGroupExit(t, "at the end of its steps");
+            return;
         }
 
         _atEnd ??= Snapshot();
@@ -215,20 +231,37 @@ public sealed class Simulation
         ExitThread(t);
     }
 
+    /// <summary>A sibling of an exit_group caller leaves: back in the kernel (signal delivery), do_exit.</summary>
+    private void LeaveForGroupExit(SimThread t, string where)
+    {
+        t.DiagStep = $"thread {t.Name} exits for its process's exit_group, {where}";
+        Diag.Step = t.DiagStep;
+        _scheduler.SetUserMode(false);
+        ExitThread(t);
+    }
+
     private void RunStep(SimThread t, StepContext ctx)
     {
         ISimStep step = t.Steps[t.NextStep];
         t.DiagStep = $"thread {t.Name} step {t.NextStep + 1} ({step.Op}, line {step.Line})";
         Diag.Step = t.DiagStep;
         Progress?.Invoke(_stepsStarted++, _totalSteps, t.DiagStep);
-        long ipis = TlbShootdownIpis;
-        long pages = Kernel.Counters[Counter.PagesFreed];
-        long tables = Kernel.Counters[Counter.PageTablesFreed];
-        long rounds = Kernel.Counters[Counter.RemoteFlushRounds];
-        long faults = Kernel.Counters[Counter.PageFaults];
+        var from = new StepStart(t.Name, Machine.Current.Id, step.Op, step.Line, TlbShootdownIpis, Kernel.Counters[Counter.PagesFreed], Kernel.Counters[Counter.PageTablesFreed], Kernel.Counters[Counter.RemoteFlushRounds], Kernel.Counters[Counter.PageFaults]);
         _scheduler.SetUserMode(false);
         Machine.Charge(Machine.Costs.Syscall);
+        bool groupExiting = t.Process.GroupExiting;
         step.Execute(ctx);
+        bool callsExitGroup = !groupExiting && t.Process.GroupExiting && t.Exited;
+        if (callsExitGroup)
+        {
+            // exit_group: the step is measured until the address space is gone, whichever
+            // thread drops the last mm_users reference (the host measures the whole call,
+            // teardown included, before the caller is reaped). Its place in the report is
+            // where it started; its figures are filled in by the last thread out.
+            t.Process.GroupExitStep = (from, _steps.Count);
+            _steps.Add(Measure(from));
+        }
+
         if (t.Exited)
         {
             // An exit step: do_exit runs inside the step (exit_mmap for the last thread), so its
@@ -238,10 +271,16 @@ public sealed class Simulation
 
         _scheduler.SetUserMode(true);
         t.NextStep++;
-        var result = new StepResult(t.Name, Machine.Current.Id, step.Op, step.Line, TlbShootdownIpis - ipis, Kernel.Counters[Counter.PagesFreed] - pages, Kernel.Counters[Counter.PageTablesFreed] - tables, Kernel.Counters[Counter.RemoteFlushRounds] - rounds, Kernel.Counters[Counter.PageFaults] - faults);
-        _steps.Add(result);
-        StepDone?.Invoke(t, result);
+        if (!callsExitGroup)
+        {
+            var result = Measure(from);
+            _steps.Add(result);
+            StepDone?.Invoke(t, result);
+        }
     }
+
+    private StepResult Measure(StepStart s) =>
+        new(s.Thread, s.Cpu, s.Op, s.Line, TlbShootdownIpis - s.Ipis, Kernel.Counters[Counter.PagesFreed] - s.Pages, Kernel.Counters[Counter.PageTablesFreed] - s.Tables, Kernel.Counters[Counter.RemoteFlushRounds] - s.Rounds, Kernel.Counters[Counter.PageFaults] - s.Faults);
 
     /// <summary>Every thread has finished or waits at its end, and t is first in line: others before spinners, then file order.</summary>
     private bool IsTurnToExit(SimThread t)
@@ -268,7 +307,10 @@ public sealed class Simulation
         return first == t;
     }
 
-    /// <summary>do_exit: the last thread of a process tears its address space down.</summary>
+    /// <summary>
+    /// do_exit: the last thread of a process tears its address space down. After an
+    /// exit_group, that completes the exit_group step's figures (on whichever thread it is).
+    /// </summary>
     private void ExitThread(SimThread t)
     {
         t.Exited = true;
@@ -276,6 +318,12 @@ public sealed class Simulation
         {
             Kernel.Mmap.ExitMmap(t.Process.Mm);
             Kernel.MmDrop(t.Process.Mm);
+            if (t.Process.GroupExitStep is var (from, slot))
+            {
+                StepResult result = Measure(from);
+                _steps[slot] = result;
+                StepDone?.Invoke(t, result);
+            }
         }
     }
 
@@ -310,4 +358,7 @@ public sealed class Simulation
 
         return d;
     }
+
+    /// <summary>Where a step started: who ran it, and the counters then.</summary>
+    internal readonly record struct StepStart(string Thread, int Cpu, string Op, int Line, long Ipis, long Pages, long Tables, long Rounds, long Faults);
 }

@@ -103,11 +103,13 @@ public static class SwarmGenerator
             steps.Add(s.Step($"r{p}_{t}_{i}"));
         }
 
-        // exit only last: an exited thread runs nothing more, and a later mmap of its own that
-        // another thread waits for would never come.
+        // exit and exit_group only last: an exited thread runs nothing more, and a later mmap
+        // of its own that another thread waits for would never come (nothing may follow an
+        // exit_group at all). One exit in three is an exit_group, which ends the siblings too.
         if (rng.OneIn(5))
         {
-            steps.Add(new SwarmStep(rng.OneIn(2) ? SwarmStepKind.Exit : SwarmStepKind.Spin));
+            SwarmStepKind last = rng.OneIn(2) ? SwarmStepKind.Exit : SwarmStepKind.Spin;
+            steps.Add(new SwarmStep(last == SwarmStepKind.Exit && rng.OneIn(3) ? SwarmStepKind.ExitGroup : last));
         }
 
         return new SwarmThread(Cpus(rng, s.Features, cpus), steps);

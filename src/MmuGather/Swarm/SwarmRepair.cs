@@ -40,7 +40,7 @@ public static class SwarmRepair
             return step;
         }
 
-        if (step.Kind is SwarmStepKind.Spin or SwarmStepKind.Exit)
+        if (step.Kind is SwarmStepKind.Spin or SwarmStepKind.Exit or SwarmStepKind.ExitGroup)
         {
             return step;
         }

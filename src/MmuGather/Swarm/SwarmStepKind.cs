@@ -11,4 +11,5 @@ public enum SwarmStepKind
     Writeback,
     Spin,
     Exit,
+    ExitGroup,
 }

@@ -534,7 +534,13 @@ public sealed class InterleavingScheduler : IScheduler, ISchedView
         return false;
     }
 
-    private static bool IsUserSpinner(SimThread t) => t.State == SimThreadState.Spinning && t.InUser;
+    /// <summary>
+    /// A thread spinning in user mode whose condition does not hold yet: its CPU may be taken.
+    /// One whose condition holds is about to run (a signal took it back into the kernel, as a
+    /// sibling's exit_group does to every spinner of the process at once); evicting it would
+    /// let two such spinners on one CPU take it from each other forever.
+    /// </summary>
+    private static bool IsUserSpinner(SimThread t) => t.State == SimThreadState.Spinning && t.InUser && !t.WaitReady!();
 
     private bool IsIdleOrUser(int cpu) => _onCpu[cpu] is not { } t || t.InUser;
 
