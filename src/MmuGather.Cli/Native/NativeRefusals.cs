@@ -88,8 +88,6 @@ internal static class NativeRefusals
         {
             case GupFastStep:
                 throw new NativeRefusedException("gup_fast is not run natively yet (no faithful user-space trigger of get_user_pages_fast is wired up)", file, step.Line);
-            case ExitGroupStep:
-                throw new NativeRefusedException("exit_group is not run natively yet (the native worker's process would have to end mid-measurement)", file, step.Line);
             case MadviseStep a when a.Advice != "dontneed":
                 throw new NativeRefusedException($"madvise advice '{a.Advice}' is not run natively", file, step.Line);
         }

@@ -112,6 +112,15 @@ internal static class NativeWorker
             }
 
             WorkerThread t = threads[i];
+            if (t.NextStep is ExitGroupStep)
+            {
+                // The process ends inside the step: the session is told first, then waits
+                // for the process to be gone, as for the last thread's exit.
+                stdout.WriteLine($"exit {i}");
+                t.Go();
+                Thread.Sleep(Timeout.Infinite);
+            }
+
             t.Go();
             t.Done.Wait();
             if (t.Exited)

@@ -18,7 +18,7 @@ internal static class TeardownExpectation
     public static Dictionary<(string Thread, int Line), (long Min, long Max)> For(Scenario model, IReadOnlyList<List<NativeSample>> runs)
     {
         var result = new Dictionary<(string, int), (long, long)>();
-        if (!model.Processes.Any(p => p.Threads.Any(t => t.Steps.Any(s => s is ExitStep))))
+        if (!model.Processes.Any(p => p.Threads.Any(t => t.Steps.Any(s => s is ExitStep or ExitGroupStep))))
         {
             return result;
         }
@@ -34,7 +34,7 @@ internal static class TeardownExpectation
                 return p with { Footprint = (ulong)pages * 4096 };
             }).ToList();
             RunResult run = ScenarioRunner.Build(model with { Processes = processes }, null, RunSettings.Default with { Strategy = Strategies.Turns }).Run();
-            foreach (StepResult s in run.Steps.Where(s => s.Op == "exit"))
+            foreach (StepResult s in run.Steps.Where(s => s.Op is "exit" or "exit_group"))
             {
                 (string, int) key = (s.Thread, s.Line);
                 result[key] = result.TryGetValue(key, out var r) ? (Math.Min(r.Item1, s.RemoteFlushRounds), Math.Max(r.Item2, s.RemoteFlushRounds)) : (s.RemoteFlushRounds, s.RemoteFlushRounds);

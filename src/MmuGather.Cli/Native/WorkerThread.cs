@@ -44,6 +44,9 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
         _thread.Start();
     }
 
+    /// <summary>The step the next turn runs, or null when none is left.</summary>
+    public Step? NextStep => _next < _spec.Steps.Count ? _spec.Steps[_next] : null;
+
     /// <summary>New steps from the first (a sequence worker's next sequence); only while the thread waits for its turn.</summary>
     public void Load(ThreadSpec steps)
     {
@@ -174,6 +177,11 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
 
                 return Libc.sched_setscheduler(0, Libc.SchedFifo, [1]) == 0 ? "ok" : "ok (not SCHED_FIFO: " + Libc.ErrnoText(Libc.Errno) + ")";
             case ExitStep:
+                return "ok";
+            case ExitGroupStep:
+                // exit_group(2) from this scenario thread: the kernel ends every thread of
+                // the process (the spinner too) and the last one out runs exit_mmap.
+                Libc.ExitGroup(0);
                 return "ok";
             default:
                 return $"error: step {step.GetType().Name} is not run natively";

@@ -40,6 +40,7 @@ public class FidelityCorpusTests
         Assert.Contains("exit-after-sibling", names);
         Assert.Contains("exit-alone", names);
         Assert.Contains("exit-with-spinner", names); // a second thread still running
+        Assert.Contains("exit-group-spin", names); // exit_group while a sibling spins
         Assert.Contains("file-shared-dirty-spin", names);
         Assert.Contains("mm-switch", names);
     }
