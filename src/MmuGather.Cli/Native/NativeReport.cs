@@ -30,7 +30,7 @@ internal sealed record NativeReport(Scenario Scenario, NativeHost Host, int Reps
             rows.Add(new NativeRow(
                 name,
                 spec.Cpu,
-                OpName(step),
+                step.Op,
                 step.Line,
                 Spread.Of(same.Select(s => s.FlushRounds)),
                 Spread.Of(same.Select(s => s.MinorFaults)),
@@ -54,19 +54,6 @@ internal sealed record NativeReport(Scenario Scenario, NativeHost Host, int Reps
             Spread.Of(runs.Select(r => r.Sum(s => s.WallNs) / 1000)));
     }
 
-    internal static string OpName(Step step) => step switch
-    {
-        MmapStep => "mmap",
-        MunmapStep => "munmap",
-        MadviseStep => "madvise",
-        TouchStep => "touch",
-        GupFastStep => "gup_fast",
-        WritebackStep => "writeback",
-        SpinStep => "spin",
-        ExitStep => "exit",
-        ExitGroupStep => "exit_group",
-        _ => step.GetType().Name,
-    };
 
     public string Text()
     {

@@ -65,7 +65,23 @@ public enum MappingKind
 }
 
 /// <summary>One step of a thread. <see cref="Line"/> is the 1-based line in the file.</summary>
-public abstract record Step(int Line);
+public abstract record Step(int Line)
+{
+    /// <summary>The step's kind as reports name it (its key in the scenario language).</summary>
+    public string Op => this switch
+    {
+        MmapStep => "mmap",
+        MunmapStep => "munmap",
+        MadviseStep => "madvise",
+        TouchStep => "touch",
+        GupFastStep => "gup_fast",
+        WritebackStep => "writeback",
+        SpinStep => "spin",
+        ExitStep => "exit",
+        ExitGroupStep => "exit_group",
+        _ => GetType().Name,
+    };
+}
 
 /// <summary><c>mmap: { name, length, populate, kind: anon|file-shared|file-private, thp }</c></summary>
 public sealed record MmapStep(int Line, string Name, ulong Length, bool Populate, MappingKind Kind, bool Thp) : Step(Line);

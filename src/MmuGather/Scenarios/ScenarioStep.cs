@@ -15,19 +15,7 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
     /// <summary>A user access retries after a fault at most this many times.</summary>
     private const int MaxFaultRetries = 3;
 
-    public string Op => step switch
-    {
-        MmapStep => "mmap",
-        MunmapStep => "munmap",
-        MadviseStep => "madvise",
-        TouchStep => "touch",
-        GupFastStep => "gup_fast",
-        WritebackStep => "writeback",
-        SpinStep => "spin",
-        ExitStep => "exit",
-        ExitGroupStep => "exit_group",
-        _ => step.GetType().Name,
-    };
+    public string Op => step.Op;
 
     public int Line => step.Line;
 

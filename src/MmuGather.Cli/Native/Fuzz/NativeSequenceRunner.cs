@@ -101,7 +101,7 @@ internal sealed class NativeSequenceRunner : ISequenceRunner
             observed.Add(new StepObservation(
                 thread,
                 step.Line,
-                NativeReport.OpName(step),
+                step.Op,
                 rounds,
                 step is TouchStep ? (segv ? "segv" : "ok") : "-",
                 obs.Layout.Select(v => new VmaView(v.Start, v.End, v.Perms, v.File)).ToList(),
