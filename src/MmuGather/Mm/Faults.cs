@@ -351,13 +351,10 @@ public sealed class Faults(Kernel kernel)
             kernel.Machine.Memory.SetDirty(cached);
         }
 
+        // InstallIfNone gives the reference back itself when the slot was taken or the table
+        // went (PT_RECLAIM); a second put here freed a page-cache page still mapped.
         FaultResult? r = InstallIfNone(vma, pte, index, addr, entry, cached);
         folioLock?.Unlock();
-        if (r != FaultResult.Ok)
-        {
-            kernel.PutPage(cached);
-        }
-
         return r;
     }
 

@@ -105,4 +105,39 @@ public class SwarmFindingsTests
 
         Assert.Equal(0, sum.RunsWithViolations + sum.RunsFailed);
     }
+
+    // Swarm finding (after PT_RECLAIM landed): a read fault on a shared file page racing with
+    // a MADV_DONTNEED that reclaimed the PTE table gave the page-cache page's reference back
+    // twice (once when the install saw the table gone, once more in the file-fault path), so
+    // the page was freed while still cached: "put_page ... with no reference" at teardown.
+    private const string ReclaimRacesFileFault = """
+        name: swarm-20261202-485
+        machine: { arch: x86-invlpgb, cpus: 1, memory: 512MiB }
+        processes:
+          - name: p0
+            threads:
+              - cpu: 0
+                steps:
+                  - mmap: { name: r0_0_1, length: 2MiB, kind: file-shared }
+                  - touch: { region: r0_0_1 }
+              - cpu: 0
+                steps:
+                  - madvise: { region: r0_0_1, advice: dontneed }
+        """;
+
+    [Fact]
+    public void AFileFaultLosingItsTableToPtReclaimPutsThePageOnce()
+    {
+        ExploreRun? bad = Explorer.RunOne(TestScenarios.Parse(ReclaimRacesFileFault), new RunSettings { Strategy = Strategies.Random }, 14033417403608770596, 0, out _);
+
+        Assert.Null(bad);
+    }
+
+    [Fact]
+    public void TheReclaimRaceExploresClean()
+    {
+        ExploreSummary sum = Explorer.Explore(TestScenarios.Parse(ReclaimRacesFileFault), new ExploreOptions { Runs = 500, Strategy = Strategies.Random, BaseSeed = 1 });
+
+        Assert.Equal(0, sum.RunsWithViolations + sum.RunsFailed);
+    }
 }
