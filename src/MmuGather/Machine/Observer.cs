@@ -68,6 +68,13 @@ public abstract class Observer
     /// <summary>A present leaf translation (PTE, or huge PMD when level is 1) of asid at va was installed.</summary>
     public virtual void LeafInstalled(int asid, ulong va, int level, int pfn) { }
 
+    /// <summary>
+    /// A present leaf translation of asid at va lost rights in place (write-protected: fork,
+    /// mprotect's in-place path) without being cleared; TLBs may still hold the old rights
+    /// until the caller's flush.
+    /// </summary>
+    public virtual void LeafProtected(int asid, ulong va, int level, int pfn) { }
+
     /// <summary>A user-visible operation (munmap, madvise, exit) on [start, end) began; <paramref name="id"/> pairs it with its return.</summary>
     public virtual void OperationStarted(long id, string operation, int asid, ulong start, ulong end) { }
 

@@ -28,6 +28,7 @@ public sealed class ObserverHub : Observer
     private Observer[] _leafCleared = [];
     private Observer[] _tableUnhooked = [];
     private Observer[] _leafInstalled = [];
+    private Observer[] _leafProtected = [];
     private Observer[] _operationStarted = [];
     private Observer[] _operationCovers = [];
     private Observer[] _operationReturned = [];
@@ -61,6 +62,7 @@ public sealed class ObserverHub : Observer
         _leafCleared = With(nameof(LeafCleared));
         _tableUnhooked = With(nameof(TableUnhooked));
         _leafInstalled = With(nameof(LeafInstalled));
+        _leafProtected = With(nameof(LeafProtected));
         _operationStarted = With(nameof(OperationStarted));
         _operationCovers = With(nameof(OperationCovers));
         _operationReturned = With(nameof(OperationReturned));
@@ -205,6 +207,14 @@ public sealed class ObserverHub : Observer
         foreach (Observer o in _tableUnhooked)
         {
             o.TableUnhooked(asid, va, level, pfn);
+        }
+    }
+
+    public override void LeafProtected(int asid, ulong va, int level, int pfn)
+    {
+        foreach (Observer o in _leafProtected)
+        {
+            o.LeafProtected(asid, va, level, pfn);
         }
     }
 

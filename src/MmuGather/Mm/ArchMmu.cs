@@ -58,10 +58,8 @@ public abstract class ArchMmu
     /// MMU_GATHER_NO_GATHER: the architecture invalidates every CPU's TLB synchronously when a
     /// PTE is cleared, so there is nothing to batch: pages are freed at once and dirty shared
     /// pages need no delayed rmap. Useful if your hardware has an instruction that clears and
-    /// invalidates in one (s390's IPTE / IDTE). The invalidation goes in
-    /// <see cref="RemoveTlbEntry"/> and <see cref="RemovePmdTlbEntry"/>: they run right after
-    /// the clear, under the same lock with no scheduling point in between, once the unhook has
-    /// been published to the observers, and before the page can be freed.
+    /// invalidates in one (s390's IPTE / IDTE). The invalidation goes in the PTE accessors
+    /// (<see cref="PtepGetAndClear"/>, <see cref="PmdpHugeGetAndClear"/>), as in Linux.
     /// </summary>
     public virtual bool NoGather => false;
 
@@ -99,26 +97,6 @@ public abstract class ArchMmu
     }
 
     /// <summary>
-    /// __tlb_remove_tlb_entry: called for each PTE the gather unhooks, with its old value.
-    /// Useful if your architecture must act per entry, such as queueing a hash-table
-    /// invalidation (powerpc hash) while the PTE lock is held.
-    /// </summary>
-    public virtual void RemoveTlbEntry(Gather tlb, ulong address, ulong oldPte)
-    {
-    }
-
-    // ---- added with the s390 back-end (per-entry invalidation of huge PMDs, table frees in mm->context) ----
-
-    /// <summary>
-    /// __tlb_remove_pmd_tlb_entry: called for each huge PMD the gather unhooks, right after the
-    /// clear, with the lock still held. Useful if your architecture must act per entry at the
-    /// PMD level too (s390 invalidates the segment entry with IDTE there).
-    /// </summary>
-    public virtual void RemovePmdTlbEntry(Gather tlb, ulong address)
-    {
-    }
-
-    /// <summary>
     /// The architecture's part of pte_free_tlb / pmd_free_tlb / pud_free_tlb / p4d_free_tlb:
     /// a page-table page covering <paramref name="address"/> was unhooked and handed to the
     /// gather. Useful if your architecture must remember it outside the gather (s390 sets
@@ -128,6 +106,136 @@ public abstract class ArchMmu
     public virtual void FreeTableTlb(Gather tlb, PtDesc table, ulong address)
     {
     }
+
+    // ------------------------------------------------------------ PTE updates (asm/pgtable.h)
+    // Every change of a present entry goes through one of these, as in Linux: the accessor is
+    // where hardware that must hear of each change (s390's IPTE, the powerpc hash table,
+    // sparc64's TSB batch) acts. The generic versions change the slot and publish the change
+    // to the observers; an override calls the base first, so the observers always see the
+    // unhook before any invalidation. Contracts: docs/pte-accessors.md.
+
+    /// <summary>
+    /// ptep_get_and_clear(_full): atomically clear the PTE at <paramref name="index"/> of
+    /// <paramref name="table"/> (mapping <paramref name="address"/>) and return its last
+    /// value. The caller owns the invalidation (a gather, or a flush_tlb_*) and frees nothing
+    /// before it. <paramref name="full"/>: the whole mm is being torn down (exit). Useful to
+    /// override if your architecture invalidates or queues per entry (s390 IPTE, powerpc
+    /// hash's hpte_need_flush, sparc64's tlb_batch_add).
+    /// </summary>
+    public virtual ulong PtepGetAndClear(MmStruct mm, ulong address, PtDesc table, int index, bool full)
+    {
+        ulong old = Pte.PtepGetAndClear(table.Entries, index);
+        Kernel.Observer.LeafCleared(mm.Id, address, PageLevel.Pte, Pte.Pfn(old));
+        return old;
+    }
+
+    /// <summary>
+    /// pmdp_huge_get_and_clear(_full): the same for a PMD that maps a huge page. Useful to
+    /// override if your architecture invalidates per entry at the PMD level too (s390 IDTE).
+    /// </summary>
+    public virtual ulong PmdpHugeGetAndClear(MmStruct mm, ulong address, PtDesc pmdTable, int index, bool full)
+    {
+        ulong old = Pte.PtepGetAndClear(pmdTable.Entries, index);
+        Kernel.Observer.LeafCleared(mm.Id, address, PageLevel.Pmd, Pte.Pfn(old));
+        return old;
+    }
+
+    /// <summary>
+    /// set_pte_at / set_pmd_at for a leaf: install <paramref name="pte"/> in a slot that is
+    /// empty, or whose old entry the caller has already invalidated everywhere
+    /// (ptep_clear_flush order), or that only gains rights (a write fault's pte_mkwrite).
+    /// Called with the lock covering the slot held.
+    /// </summary>
+    public virtual void SetPteAt(MmStruct mm, ulong address, PtDesc table, int index, ulong pte)
+    {
+        Pte.SetPteAt(table.Entries, index, pte);
+        if (Pte.Present(pte))
+        {
+            Kernel.Observer.LeafInstalled(mm.Id, address, table.Level, Pte.Pfn(pte));
+        }
+    }
+
+    /// <summary>
+    /// ptep_clear_flush: clear the PTE and invalidate it on every CPU before returning
+    /// (flush_tlb_page), for a caller that will install something else in the slot at once
+    /// (copy-on-write, folio_mkclean). Not a hook: the clear and the flush are.
+    /// </summary>
+    public ulong PtepClearFlush(MmStruct mm, ulong address, PtDesc table, int index)
+    {
+        ulong old = PtepGetAndClear(mm, address, table, index, full: false);
+        if (Pte.Present(old))
+        {
+            FlushTlbPage(mm, address);
+        }
+
+        return old;
+    }
+
+    /// <summary>
+    /// ptep_modify_prot_start: begin a protection change of a present PTE (change_pte_range).
+    /// The generic version clears the entry, so that a hardware Dirty update cannot race the
+    /// change; the caller commits the new value with <see cref="PtepModifyProtCommit"/> under
+    /// the same lock and flushes (through its gather) before the protection change returns.
+    /// Useful to override if your architecture has a cheaper atomic update.
+    /// </summary>
+    public virtual ulong PtepModifyProtStart(MmStruct mm, ulong address, PtDesc table, int index) =>
+        PtepGetAndClear(mm, address, table, index, full: false);
+
+    /// <summary>ptep_modify_prot_commit: install the changed entry begun by <see cref="PtepModifyProtStart"/>.</summary>
+    public virtual void PtepModifyProtCommit(MmStruct mm, ulong address, PtDesc table, int index, ulong oldPte, ulong pte) =>
+        SetPteAt(mm, address, table, index, pte);
+
+    /// <summary>
+    /// ptep_set_wrprotect: atomically drop write permission from a present PTE, keeping a
+    /// Dirty bit the hardware may set concurrently (fork's copy_present_pte on the parent).
+    /// The TLBs may still hold the writable entry: the caller flushes before it relies on
+    /// the protection. Useful to override if your architecture must hear of the change
+    /// (a hash table or TSB entry still grants write; s390 uses IPTE).
+    /// </summary>
+    public virtual void PtepSetWrprotect(MmStruct mm, ulong address, PtDesc table, int index)
+    {
+        Pte.PtepSetWrprotect(table.Entries, index);
+        Kernel.Observer.LeafProtected(mm.Id, address, PageLevel.Pte, Pte.Pfn(table.Entries[index]));
+    }
+
+    /// <summary>
+    /// pmdp_invalidate: make a huge PMD not present (keeping its value for the caller) and
+    /// flush its range from every TLB before returning, so that split_huge_pmd can fill the
+    /// PTE table while no CPU can still use the huge translation. Useful to override if your
+    /// architecture invalidates a segment in one instruction (s390 IDTE).
+    /// </summary>
+    public virtual ulong PmdpInvalidate(MmStruct mm, ulong address, PtDesc pmdTable, int index)
+    {
+        ulong span = Kernel.Geometry.EntrySpan(PageLevel.Pmd);
+        ulong start = address & ~(span - 1);
+        ulong old = PmdpHugeGetAndClear(mm, start, pmdTable, index, full: false);
+        FlushTlbRange(mm, start, start + span, PageLevel.Pmd, freedTables: false);
+        return old;
+    }
+
+    // ------------------------------------------------------------ direct flushes (asm/tlbflush.h)
+
+    /// <summary>
+    /// flush_tlb_range: invalidate [start, end) of mm, cleared at <paramref name="level"/>,
+    /// on every CPU that may hold it, outside any gather. The generic version hands the range
+    /// to <see cref="TlbFlush"/>, which every back-end already implements as its
+    /// flush_tlb_mm_range; override it only if your flush_tlb_range differs from tlb_flush.
+    /// </summary>
+    public virtual void FlushTlbRange(MmStruct mm, ulong start, ulong end, int level, bool freedTables)
+    {
+        Kernel.Counters.Add(Counter.DirectFlushes);
+        TlbFlush(Gather.RangeOnly(Kernel, mm, start, end, level, freedTables));
+    }
+
+    /// <summary>flush_tlb_page: one base page of mm.</summary>
+    public void FlushTlbPage(MmStruct mm, ulong address)
+    {
+        ulong page = address & Kernel.Geometry.PageMask;
+        FlushTlbRange(mm, page, page + Kernel.Geometry.PageSize, PageLevel.Pte, freedTables: false);
+    }
+
+    /// <summary>flush_tlb_mm: all of mm's user translations, on every CPU that may hold them.</summary>
+    public void FlushTlbMm(MmStruct mm) => FlushTlbRange(mm, 0, ulong.MaxValue, PageLevel.Pte, freedTables: false);
 
     /// <summary>
     /// arch_enter_lazy_mmu_mode: entered with the PTE lock held, before a run of PTE changes.

@@ -83,4 +83,6 @@ public enum Counter
     TsbFills,
     /// <summary>TSB entry invalidations issued for changed PTEs (flush_tsb_user), before the TLB flush.</summary>
     TsbInvalidations,
+    /// <summary>Direct flushes outside a gather (flush_tlb_range, flush_tlb_page, flush_tlb_mm: mremap, fork, ptep_clear_flush).</summary>
+    DirectFlushes,
 }

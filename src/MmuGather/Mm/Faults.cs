@@ -264,8 +264,7 @@ public sealed class Faults(Kernel kernel)
         {
             kernel.Machine.Memory.MapCount(folio)++;
             ulong pmd = Pte.MkHuge(Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(folio, vma.Writable))));
-            Pte.SetPteAt(pmdTable.Entries, index, pmd);
-            kernel.Observer.LeafInstalled(vma.Mm.Id, addr & ~(_g.EntrySpan(1) - 1), 1, folio);
+            kernel.Arch.SetPteAt(vma.Mm, addr & ~(_g.EntrySpan(PageLevel.Pmd) - 1), pmdTable, index, pmd);
             _deposited[(pmdTable.Pfn, index)] = deposit;
             pmdTable.Ptl.Unlock();
             return FaultResult.Ok;
@@ -426,8 +425,7 @@ public sealed class Faults(Kernel kernel)
         bool empty = Pte.None(Pte.PtepGet(pte.Entries, index));
         if (empty)
         {
-            Pte.SetPteAt(pte.Entries, index, entry);
-            kernel.Observer.LeafInstalled(vma.Mm.Id, addr, 0, Pte.Pfn(entry));
+            kernel.Arch.SetPteAt(vma.Mm, addr, pte, index, entry);
             if (pfn >= 0)
             {
                 kernel.Machine.Memory.MapCount(pfn)++;
@@ -466,6 +464,7 @@ public sealed class Faults(Kernel kernel)
             ulong cur = Pte.PtepGet(pte.Entries, index);
             if (Pte.Present(cur))
             {
+                // ptep_set_access_flags: rights only grow, so no TLB can hold more than this.
                 Pte.SetPteAt(pte.Entries, index, Pte.MkDirty(Pte.MkWrite(cur)));
                 kernel.Machine.Memory.SetDirty(Pte.Pfn(cur));
             }
@@ -499,39 +498,36 @@ public sealed class Faults(Kernel kernel)
             return FaultResult.Oom;
         }
 
-        Gather tlb = Gather.TlbGatherMmu(kernel, vma.Mm);
         if (!LockHookedPte(pte))
         {
-            tlb.TlbFinishMmu();
             kernel.PutPage(copy);
             return null;
         }
 
         bool same = Pte.PtepGet(pte.Entries, index) == expected;
+        int oldPfn = -1;
         if (same)
         {
-            // ptep_clear_flush through the gather: unhook, invalidate, then install the copy.
-            ulong old = Pte.PtepGetAndClear(pte.Entries, index);
-            int oldPfn = Pte.Pfn(old);
-            kernel.Observer.LeafCleared(vma.Mm.Id, addr, 0, oldPfn);
-            tlb.RemoveTlbEntry(addr, old);
+            // Unhook, invalidate everywhere, then install the copy: no CPU may go on writing
+            // the old page through a stale entry once the copy is visible.
+            ulong old = kernel.Arch.PtepClearFlush(vma.Mm, addr, pte, index);
+            kernel.Arch.SetPteAt(vma.Mm, addr, pte, index, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(copy, true))));
+            kernel.Machine.Memory.MapCount(copy)++;
             if (!Pte.IsSpecial(old))
             {
+                oldPfn = Pte.Pfn(old);
                 kernel.RemoveRmap(oldPfn, vma);
-                tlb.RemovePage(oldPfn, delayRmap: false);
             }
-
-            tlb.FlushMmuTlbOnly();
-            Pte.SetPteAt(pte.Entries, index, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(copy, true))));
-            kernel.Observer.LeafInstalled(vma.Mm.Id, addr, 0, copy);
-            kernel.Machine.Memory.MapCount(copy)++;
         }
 
         pte.Ptl.Unlock();
-        tlb.TlbFinishMmu();
         if (!same)
         {
             kernel.PutPage(copy);
+        }
+        else if (oldPfn >= 0)
+        {
+            kernel.PutPage(oldPfn); // the reference the old PTE held: the page may be freed now
         }
 
         return FaultResult.Ok;

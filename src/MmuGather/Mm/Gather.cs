@@ -69,7 +69,7 @@ public sealed class Gather
     /// <summary>The CPU whose per-CPU gather this is (2.6-era mode), or -1: preemption is off until the finish.</summary>
     private int _pinnedCpu = -1;
 
-    private Gather(Kernel kernel, MmStruct mm, bool fullMm)
+    private Gather(Kernel kernel, MmStruct mm, bool fullMm, bool rangeOnly = false)
     {
         _kernel = kernel;
         Mm = mm;
@@ -81,6 +81,13 @@ public sealed class Gather
         MaxGatherBatchCount = GatherPagesBound / MaxGatherBatch;
         MaxTableBatch = (int)((kernel.Geometry.PageSize - TableBatchHeaderBytes) / Geometry.EntryBytes);
         ResetRange();
+        if (rangeOnly)
+        {
+            Mode = GatherMode.Current;
+            _finished = true; // never gathers, never finishes: only describes a range to tlb_flush
+            return;
+        }
+
         mm.TlbFlushPending.IncrementAndGet();
         PinCpu();
     }
@@ -164,21 +171,41 @@ public sealed class Gather
     /// <summary>tlb_gather_mmu_fullmm: begin tearing down all of <paramref name="mm"/>, which has no users left.</summary>
     public static Gather TlbGatherMmuFullMm(Kernel kernel, MmStruct mm) => new(kernel, mm, fullMm: true);
 
+    /// <summary>
+    /// flush_tlb_range(mm, start, end) as the architecture's tlb_flush sees it: a gather that
+    /// only describes a range (cleared at <paramref name="level"/>, tables freed or not). It
+    /// raises no tlb_flush_pending and queues nothing. asm-generic's default tlb_flush goes the
+    /// other way round (it builds a vma from the gather and calls flush_tlb_range); both name
+    /// the same invalidation. <c>end == ulong.MaxValue</c> stands for flush_tlb_mm.
+    /// </summary>
+    internal static Gather RangeOnly(Kernel kernel, MmStruct mm, ulong start, ulong end, int level, bool freedTables)
+    {
+        var range = new Gather(kernel, mm, fullMm: false, rangeOnly: true);
+        if (end == ulong.MaxValue)
+        {
+            range.NeedFlushAll = true;
+            end = kernel.Geometry.PageSize;
+            start = 0;
+        }
+
+        range.Start = start;
+        range.End = end;
+        range.ClearedLevels = 1 << level;
+        range.FreedTables = freedTables;
+        return range;
+    }
+
     // ---------------------------------------------------------------- range tracking
 
-    /// <summary>tlb_remove_tlb_entry: a PTE for address was cleared; widen the range and call the arch hook.</summary>
-    public void RemoveTlbEntry(ulong address, ulong oldPte)
-    {
-        FlushLevelRange(0, address, _kernel.Geometry.PageSize);
-        _kernel.Arch.RemoveTlbEntry(this, address, oldPte);
-    }
+    /// <summary>
+    /// tlb_remove_tlb_entry: a PTE for address was cleared (by the arch's ptep_get_and_clear,
+    /// which did whatever per-entry work the hardware needs); widen the range. Linux's
+    /// __tlb_remove_tlb_entry hook is empty on every architecture modelled here.
+    /// </summary>
+    public void RemoveTlbEntry(ulong address) => FlushLevelRange(PageLevel.Pte, address, _kernel.Geometry.PageSize);
 
-    /// <summary>tlb_remove_pmd_tlb_entry: a huge PMD for address was cleared; widen the range and call the arch hook.</summary>
-    public void RemovePmdTlbEntry(ulong address)
-    {
-        FlushLevelRange(1, address, _kernel.Geometry.EntrySpan(1));
-        _kernel.Arch.RemovePmdTlbEntry(this, address); // added with s390: its IDTE goes here
-    }
+    /// <summary>tlb_remove_pmd_tlb_entry: a huge PMD for address was cleared; widen the range.</summary>
+    public void RemovePmdTlbEntry(ulong address) => FlushLevelRange(PageLevel.Pmd, address, _kernel.Geometry.EntrySpan(PageLevel.Pmd));
 
     /// <summary>
     /// Drops the last page from the range (only the <see cref="KernelBug.FullBatchRange"/>

@@ -19,11 +19,12 @@ public sealed class Kernel
     private int _nextFileId = 1;
     private long _nextOperationId = 1;
 
-    public Kernel(SimMachine machine, Func<Kernel, ArchMmu> arch, KernelBug bugs = KernelBug.None, GatherMode mode = GatherMode.Current)
+    public Kernel(SimMachine machine, Func<Kernel, ArchMmu> arch, KernelBug bugs = KernelBug.None, GatherMode mode = GatherMode.Current, FlushApi flushApi = FlushApi.Linux)
     {
         Machine = machine;
         Bugs = bugs;
         GatherMode = mode;
+        FlushApi = flushApi;
         Counters = new KernelCounters();
         Rcu = new Rcu(machine, Counters);
         _ptdescs = new FrameMap<PtDesc?>(machine.Memory.FrameCount);
@@ -50,6 +51,9 @@ public sealed class Kernel
 
     /// <summary>Which mmu_gather the kernel runs (today's, or the 2.6-era per-CPU one); each gather reads it when it starts.</summary>
     public GatherMode GatherMode { get; }
+
+    /// <summary>How mremap and fork flush: as Linux 6.18 does (direct flushes), or through a gather (the 2007 series).</summary>
+    public FlushApi FlushApi { get; }
 
     /// <summary>CONFIG_PT_RECLAIM: the arch supports it and the gather is today's (it came with v6.14).</summary>
     public bool PtReclaimEnabled => Arch.SupportsPtReclaim && GatherMode == GatherMode.Current;

@@ -80,15 +80,13 @@ public sealed class Writeback(Kernel kernel)
             return;
         }
 
-        int index = _g.Index(addr, 0);
-        Gather tlb = Gather.TlbGatherMmu(kernel, vma.Mm);
+        int index = _g.Index(addr, PageLevel.Pte);
         pte.Ptl.Lock();
         if (pte.Unhooked)
         {
             // page_vma_mapped_walk found the table before PT_RECLAIM unhooked it (pmd_same
             // fails under the lock): walk again from the top.
             pte.Ptl.Unlock();
-            tlb.TlbFinishMmu();
             kernel.Counters.Add(Counter.PteTableRetries);
             MkCleanOne(vma, addr, pfn);
             return;
@@ -99,17 +97,12 @@ public sealed class Writeback(Kernel kernel)
         {
             // ptep_clear_flush: the entry must be gone from every TLB before it comes back
             // clean, or a CPU keeps storing through its cached dirty, writable copy.
-            ulong old = Pte.PtepGetAndClear(pte.Entries, index);
-            kernel.Observer.LeafCleared(vma.Mm.Id, addr, 0, pfn);
-            tlb.RemoveTlbEntry(addr, old);
-            tlb.FlushMmuTlbOnly();
-            Pte.SetPteAt(pte.Entries, index, Pte.MkClean(Pte.WrProtect(old)));
-            kernel.Observer.LeafInstalled(vma.Mm.Id, addr, 0, pfn);
+            ulong old = kernel.Arch.PtepClearFlush(vma.Mm, addr, pte, index);
+            kernel.Arch.SetPteAt(vma.Mm, addr, pte, index, Pte.MkClean(Pte.WrProtect(old)));
             kernel.Counters.Add(Counter.MkCleanPtes);
         }
 
         pte.Ptl.Unlock();
-        tlb.TlbFinishMmu();
     }
 
     /// <summary>The PTE table mapping addr in mm, found as page_vma_mapped_walk does (no lock above the PTE level).</summary>

@@ -288,10 +288,9 @@ public sealed class Zap(Kernel kernel)
     private bool ZapPresentPte(Gather tlb, Vma vma, PtDesc pte, int index, ulong addr, ref bool forceFlush)
     {
         kernel.Machine.Charge(kernel.Machine.Costs.ZapPte);
-        ulong ptent = Pte.PtepGetAndClear(pte.Entries, index);
+        ulong ptent = kernel.Arch.PtepGetAndClear(vma.Mm, addr, pte, index, tlb.FullMm);
         int pfn = Pte.Pfn(ptent);
-        kernel.Observer.LeafCleared(vma.Mm.Id, addr, 0, pfn);
-        tlb.RemoveTlbEntry(addr, ptent);
+        tlb.RemoveTlbEntry(addr);
         if (Pte.IsSpecial(ptent))
         {
             // vm_normal_page() is NULL for the zero page: nothing to free.
@@ -336,9 +335,8 @@ public sealed class Zap(Kernel kernel)
             return false;
         }
 
-        ulong orig = Pte.PtepGetAndClear(pmdTable.Entries, index);
+        ulong orig = kernel.Arch.PmdpHugeGetAndClear(vma.Mm, addr, pmdTable, index, tlb.FullMm);
         int pfn = Pte.Pfn(orig);
-        kernel.Observer.LeafCleared(vma.Mm.Id, addr, 1, pfn);
         tlb.RemovePmdTlbEntry(addr);
         kernel.RemoveRmap(pfn, vma);
         kernel.Faults.WithdrawDepositedTable(vma.Mm, pmdTable, index);

@@ -37,9 +37,14 @@ public sealed record AllocFailureSpec(string Site, long Nth, long? Count, int Li
 
 /// <summary>
 /// Kernel configuration: named bug switches (<c>bugs</c>) and which mmu_gather the kernel
-/// runs (<c>gather</c>: <c>current</c> or <c>percpu-2.6</c>, see <see cref="MmuGather.Mm.GatherMode"/>).
+/// runs (<c>gather</c>: <c>current</c> or <c>percpu-2.6</c>, see <see cref="MmuGather.Mm.GatherMode"/>),
+/// and how mremap and fork flush (<c>flush_api</c>: <c>linux</c> or <c>gather</c>, see
+/// <see cref="MmuGather.Mm.FlushApi"/>).
 /// </summary>
-public sealed record KernelSpec(IReadOnlyList<string> Bugs, MmuGather.Mm.GatherMode Gather = MmuGather.Mm.GatherMode.Current)
+public sealed record KernelSpec(
+    IReadOnlyList<string> Bugs,
+    MmuGather.Mm.GatherMode Gather = MmuGather.Mm.GatherMode.Current,
+    MmuGather.Mm.FlushApi FlushApi = MmuGather.Mm.FlushApi.Linux)
 {
     public static KernelSpec Default { get; } = new([]);
 }

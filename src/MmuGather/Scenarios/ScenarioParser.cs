@@ -14,7 +14,7 @@ public static class ScenarioParser
     public const string LengthSource = "<length>";
 
     private static readonly string[] s_topLevelKeys = ["name", "seed", "machine", "kernel", "processes"];
-    private static readonly string[] s_kernelKeys = ["bugs", "gather"];
+    private static readonly string[] s_kernelKeys = ["bugs", "gather", "flush_api"];
 
     // kernel.gather: the scenario name of each GatherMode, in the order messages list them.
     private static readonly (string Name, GatherMode Mode)[] s_gatherModes =
@@ -24,6 +24,15 @@ public static class ScenarioParser
     ];
 
     private static readonly string[] s_knownGatherModes = [.. s_gatherModes.Select(g => g.Name)];
+
+    // kernel.flush_api: the scenario name of each FlushApi.
+    private static readonly (string Name, FlushApi Api)[] s_flushApis =
+    [
+        ("linux", FlushApi.Linux),
+        ("gather", FlushApi.Gather),
+    ];
+
+    private static readonly string[] s_knownFlushApis = [.. s_flushApis.Select(f => f.Name)];
 
     // One array each, so that adding an architecture or a bug switch is a one-line change.
     private static readonly string[] s_knownArchitectures = [.. MmuGather.Sim.Architectures.Names];
@@ -97,7 +106,16 @@ public static class ScenarioParser
             reader, node, ScenarioNodeReader.LineOf(node), "'kernel'", "in 'kernel'", s_kernelKeys);
         List<string> bugs = map.Optional("bugs") is { } bugsNode ? ReadBugs(reader, bugsNode) : [];
         GatherMode gather = map.Optional("gather") is { } g ? ReadGatherMode(reader, g) : GatherMode.Current;
-        return bugs.Count == 0 && gather == GatherMode.Current ? KernelSpec.Default : new KernelSpec(bugs, gather);
+        FlushApi flushApi = FlushApi.Linux;
+        if (map.Optional("flush_api") is { } f)
+        {
+            string name = reader.ReadChoice(f, "flush_api", s_knownFlushApis);
+            flushApi = s_flushApis.First(a => a.Name == name).Api;
+        }
+
+        return bugs.Count == 0 && gather == GatherMode.Current && flushApi == FlushApi.Linux
+            ? KernelSpec.Default
+            : new KernelSpec(bugs, gather, flushApi);
     }
 
     private static List<string> ReadBugs(ScenarioNodeReader reader, YamlNode node)

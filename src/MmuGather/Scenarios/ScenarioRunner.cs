@@ -63,6 +63,7 @@ public static class ScenarioRunner
             Seed = seed,
             Bugs = KernelBugs.Parse(scenario.Kernel.Bugs),
             GatherMode = scenario.Kernel.Gather,
+            FlushApi = scenario.Kernel.FlushApi,
             Failures = failures,
             Machine = new MachineOptions
             {

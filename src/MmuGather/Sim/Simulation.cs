@@ -60,7 +60,7 @@ public sealed class Simulation
             hub.Add(c);
         }
 
-        Kernel = new Kernel(Machine, Architectures.Factory(options.Arch), options.Bugs, options.GatherMode);
+        Kernel = new Kernel(Machine, Architectures.Factory(options.Arch), options.Bugs, options.GatherMode, options.FlushApi);
     }
 
     public SimulationOptions Options { get; }

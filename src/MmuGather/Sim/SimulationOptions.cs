@@ -20,6 +20,9 @@ public sealed record SimulationOptions
     /// <summary>Which mmu_gather the kernel runs: today's (default) or the 2.6-era per-CPU one.</summary>
     public GatherMode GatherMode { get; init; } = GatherMode.Current;
 
+    /// <summary>How mremap and fork flush: as Linux 6.18 does, or through a gather (the 2007 series).</summary>
+    public FlushApi FlushApi { get; init; } = FlushApi.Linux;
+
     public AllocFailurePlan Failures { get; init; } = AllocFailurePlan.None;
 
     public ulong Seed { get; init; }

@@ -57,7 +57,7 @@ public sealed class Arm64Mmu(Kernel kernel, bool rangeTlbi = false) : ArchMmu(ke
         }
         else if (tlb.NeedFlushAll)
         {
-            FlushTlbMm(tlb.Mm);
+            TlbiAside1Is(tlb.Mm);
         }
         else
         {
@@ -95,7 +95,7 @@ public sealed class Arm64Mmu(Kernel kernel, bool rangeTlbi = false) : ArchMmu(ke
         }
         else
         {
-            FlushTlbMm(mm);
+            TlbiAside1Is(mm);
         }
     }
 
@@ -113,7 +113,7 @@ public sealed class Arm64Mmu(Kernel kernel, bool rangeTlbi = false) : ArchMmu(ke
         long pages = (long)((end - start) >> Kernel.Geometry.PageShift);
         if ((!rangeTlbi && end - start >= (ulong)MaxDvmOps * stride) || pages >= TlbiRange.MaxPages)
         {
-            FlushTlbMm(mm);
+            TlbiAside1Is(mm);
             return;
         }
 
@@ -142,6 +142,6 @@ public sealed class Arm64Mmu(Kernel kernel, bool rangeTlbi = false) : ArchMmu(ke
     }
 
     /// <summary>flush_tlb_mm: TLBI ASIDE1IS, every entry of the ASID on every CPU, walk caches included.</summary>
-    private void FlushTlbMm(MmStruct mm) =>
+    private void TlbiAside1Is(MmStruct mm) =>
         BroadcastInvalidate(mm, 0, ulong.MaxValue, Kernel.Geometry.PageShift, walkCaches: true);
 }

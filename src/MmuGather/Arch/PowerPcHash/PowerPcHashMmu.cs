@@ -70,25 +70,31 @@ public sealed class PowerPcHashMmu : TranslationCacheMmu<HashFlush>
     /// <summary>The hashed-PTE record of an mm.</summary>
     private static HashContext ContextOf(MmStruct mm) => (HashContext)mm.ArchContext!;
 
-    /// <summary>pte_update's hpte_need_flush: a hashed PTE was cleared; queue (or flush) its HPTE.</summary>
-    public override void RemoveTlbEntry(Gather tlb, ulong address, ulong oldPte)
+    /// <summary>ptep_get_and_clear: pte_update clears the PTE and, if it was hashed, hpte_need_flush queues its HPTE.</summary>
+    public override ulong PtepGetAndClear(MmStruct mm, ulong address, PtDesc table, int index, bool full)
     {
-        ulong va = address & Kernel.Geometry.PageMask;
-        if (ContextOf(tlb.Mm).TryTake(va, out int slot))
-        {
-            QueueInvalidation(tlb.Mm, Kernel.Geometry.PageShift, new HashFlush(va, slot));
-        }
+        ulong old = base.PtepGetAndClear(mm, address, table, index, full);
+        HpteNeedFlush(mm, address);
+        return old;
+    }
+
+    /// <summary>ptep_set_wrprotect: pte_update drops the write bit; the HPTE that still grants write goes the same way.</summary>
+    public override void PtepSetWrprotect(MmStruct mm, ulong address, PtDesc table, int index)
+    {
+        base.PtepSetWrprotect(mm, address, table, index);
+        HpteNeedFlush(mm, address);
     }
 
     /// <summary>
-    /// hpte_do_hugepage_flush: a huge PMD was cleared; its hashed base pages are flushed at
-    /// once, never batched (flush_hash_hugepage).
+    /// pmdp_huge_get_and_clear: hpte_do_hugepage_flush flushes the huge page's hashed base
+    /// pages at once, never batched (flush_hash_hugepage).
     /// </summary>
-    public override void RemovePmdTlbEntry(Gather tlb, ulong address)
+    public override ulong PmdpHugeGetAndClear(MmStruct mm, ulong address, PtDesc pmdTable, int index, bool full)
     {
-        ulong span = Kernel.Geometry.EntrySpan(1);
+        ulong old = base.PmdpHugeGetAndClear(mm, address, pmdTable, index, full);
+        ulong span = Kernel.Geometry.EntrySpan(PageLevel.Pmd);
         ulong start = address & ~(span - 1);
-        HashContext ctx = ContextOf(tlb.Mm);
+        HashContext ctx = ContextOf(mm);
         var hashed = new List<HashFlush>();
         for (ulong va = start; va < start + span; va += Kernel.Geometry.PageSize)
         {
@@ -100,7 +106,19 @@ public sealed class PowerPcHashMmu : TranslationCacheMmu<HashFlush>
 
         if (hashed.Count > 0)
         {
-            FlushInvalidations(tlb.Mm, Kernel.Geometry.PageShift, hashed.ToArray());
+            FlushInvalidations(mm, Kernel.Geometry.PageShift, hashed.ToArray());
+        }
+
+        return old;
+    }
+
+    /// <summary>hpte_need_flush: the PTE of a hashed page changed; queue (or flush) its HPTE.</summary>
+    private void HpteNeedFlush(MmStruct mm, ulong address)
+    {
+        ulong va = address & Kernel.Geometry.PageMask;
+        if (ContextOf(mm).TryTake(va, out int slot))
+        {
+            QueueInvalidation(mm, Kernel.Geometry.PageShift, new HashFlush(va, slot));
         }
     }
 

@@ -27,12 +27,14 @@ namespace MmuGather.Arch.S390;
 /// </list>
 ///
 /// <para><b>Where the model departs from Linux</b> (docs/architectures.md explains each):
-/// the IPTE runs in the per-entry hook right after the clear, not inside the clear, so the
-/// observers see the unhook before the invalidation; a lazily invalidated PTE is purged from
-/// the local TLB at once (Linux leaves it until the flush_mm purge; the model's
-/// flush-before-free rule does not accept a freed page still reachable from that TLB); an
-/// exiting mm's PTEs get their IPTE like any other (ptep_get_and_clear_full skips it for
-/// fullmm, which no hook here can see at the clear). Page tables are 256 entries in a page
+/// the IPTE runs inside ptep_get_and_clear as in Linux, but just after the cleared entry is
+/// published to the observers, so they see the unhook before the invalidation; a lazily
+/// invalidated PTE is purged from the local TLB at once (Linux leaves it until the flush_mm
+/// purge; the model's flush-before-free rule does not accept a freed page still reachable
+/// from that TLB); an exiting mm's PTEs get their IPTE like any other (Linux's
+/// ptep_get_and_clear_full skips it when full, trusting that no CPU runs the dying mm; with
+/// NO_GATHER the page is freed at once, and the model's rule would see the entry of a CPU
+/// that still has the mm attached). Page tables are 256 entries in a page
 /// of their own, as since d08d4e7cd6bf (before it two 2 KiB tables shared a page); upper
 /// tables 2048 entries in one frame (16 KiB, four pages, in Linux).</para>
 /// </summary>
@@ -55,11 +57,31 @@ public sealed class S390Mmu(Kernel kernel) : ArchMmu(kernel)
     /// <summary>tlb_flush: __tlb_flush_mm_lazy; every page already had its IPTE, so only an owed purge is left.</summary>
     public override void TlbFlush(Gather tlb) => FlushMmLazy(tlb.Mm);
 
-    /// <summary>The IPTE of the PTE at <paramref name="address"/>, cleared just before (ptep_get_and_clear).</summary>
-    public override void RemoveTlbEntry(Gather tlb, ulong address, ulong oldPte) => InvalidateCleared(tlb.Mm, address, level: 0);
+    /// <summary>
+    /// ptep_get_and_clear(_full) as ptep_xchg_lazy: the clear, then the IPTE of the entry.
+    /// Linux skips the IPTE for a full-mm teardown; the model does not (class comment).
+    /// </summary>
+    public override ulong PtepGetAndClear(MmStruct mm, ulong address, PtDesc table, int index, bool full)
+    {
+        ulong old = base.PtepGetAndClear(mm, address, table, index, full);
+        InvalidateCleared(mm, address, PageLevel.Pte);
+        return old;
+    }
 
-    /// <summary>The IDTE of the segment entry at <paramref name="address"/> (pmdp_huge_get_and_clear).</summary>
-    public override void RemovePmdTlbEntry(Gather tlb, ulong address) => InvalidateCleared(tlb.Mm, address, level: 1);
+    /// <summary>pmdp_huge_get_and_clear as pmdp_xchg_lazy: the clear, then the IDTE of the segment entry.</summary>
+    public override ulong PmdpHugeGetAndClear(MmStruct mm, ulong address, PtDesc pmdTable, int index, bool full)
+    {
+        ulong old = base.PmdpHugeGetAndClear(mm, address, pmdTable, index, full);
+        InvalidateCleared(mm, address, PageLevel.Pmd);
+        return old;
+    }
+
+    /// <summary>ptep_set_wrprotect as ptep_xchg_lazy: the entry is rewritten read-only and invalidated with IPTE.</summary>
+    public override void PtepSetWrprotect(MmStruct mm, ulong address, PtDesc table, int index)
+    {
+        base.PtepSetWrprotect(mm, address, table, index);
+        InvalidateCleared(mm, address, PageLevel.Pte);
+    }
 
     /// <summary>pte_free_tlb and its siblings: the TLB may cache the unhooked table entry, so a purge is owed.</summary>
     public override void FreeTableTlb(Gather tlb, PtDesc table, ulong address) => Context(tlb.Mm).FlushMm = true;

@@ -73,23 +73,38 @@ public sealed class Sparc64Mmu : TranslationCacheMmu<ulong>
         _refill.Load(Kernel.Machine.Current, null);
     }
 
-    /// <summary>tlb_batch_add: a valid PTE changed; nothing for a full-mm teardown, whose TSB is abandoned.</summary>
-    public override void RemoveTlbEntry(Gather tlb, ulong address, ulong oldPte)
+    /// <summary>
+    /// ptep_get_and_clear_full: the clear is a set_pte_at of an empty entry, which calls
+    /// tlb_batch_add for the valid entry it replaced; a full-mm teardown adds nothing, its
+    /// TSB is abandoned instead.
+    /// </summary>
+    public override ulong PtepGetAndClear(MmStruct mm, ulong address, PtDesc table, int index, bool full)
     {
-        if (tlb.FullMm)
+        ulong old = base.PtepGetAndClear(mm, address, table, index, full);
+        if (full)
         {
-            TsbOf(tlb.Mm).Abandoned = true;
-            return;
+            TsbOf(mm).Abandoned = true;
+            return old;
         }
 
-        QueueInvalidation(tlb.Mm, Kernel.Geometry.PageShift, address & Kernel.Geometry.PageMask);
+        QueueInvalidation(mm, Kernel.Geometry.PageShift, address & Kernel.Geometry.PageMask);
+        return old;
     }
 
-    /// <summary>set_pmd_at on a huge PMD: tlb_batch_add_one with the huge page size, fullmm or not.</summary>
-    public override void RemovePmdTlbEntry(Gather tlb, ulong address)
+    /// <summary>ptep_set_wrprotect: a set_pte_at over a valid entry, so tlb_batch_add queues it too.</summary>
+    public override void PtepSetWrprotect(MmStruct mm, ulong address, PtDesc table, int index)
     {
-        ulong span = Kernel.Geometry.EntrySpan(1);
-        QueueInvalidation(tlb.Mm, Kernel.Geometry.EntryShift(1), address & ~(span - 1));
+        base.PtepSetWrprotect(mm, address, table, index);
+        QueueInvalidation(mm, Kernel.Geometry.PageShift, address & Kernel.Geometry.PageMask);
+    }
+
+    /// <summary>pmdp_huge_get_and_clear is set_pmd_at on a huge PMD: tlb_batch_add_one with the huge page size, fullmm or not.</summary>
+    public override ulong PmdpHugeGetAndClear(MmStruct mm, ulong address, PtDesc pmdTable, int index, bool full)
+    {
+        ulong old = base.PmdpHugeGetAndClear(mm, address, pmdTable, index, full);
+        ulong span = Kernel.Geometry.EntrySpan(PageLevel.Pmd);
+        QueueInvalidation(mm, Kernel.Geometry.EntryShift(PageLevel.Pmd), address & ~(span - 1));
+        return old;
     }
 
     /// <summary>
