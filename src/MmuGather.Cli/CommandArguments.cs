@@ -131,6 +131,7 @@ public sealed class CommandArguments(CommandSpec spec)
             "--pct-steps" => _invocation with { PctSteps = _values.Integer(name, value, 1, SimulationOptions.DefaultMaxPoints) },
             "--trace" => _invocation with { TracePath = value.Length > 0 ? value : throw _values.Usage("option '--trace' needs a file name") },
             "--arch" => _invocation with { Architectures = _values.Architectures(value, MmuGather.Sim.Architectures.Names) },
+            "--kernel-variant" => _invocation with { KernelVariants = _values.KernelVariants(value) },
             _ => throw _values.Usage($"option '{name}' takes no value"),
         };
     }

@@ -44,12 +44,12 @@ public sealed record CommandSpec(string Name, CliCommand Command, bool TakesFile
         ["--seed", "--strategy", "--depth", "--pct-steps", "--trace", "--format", "--help"],
         [Strategies.Random, Strategies.Pct, Strategies.Turns, Strategies.Time]);
 
-    /// <summary><c>mmugather compare FILE [--arch A,B,...] [--strategy turns|time] [--seed S] [--format text|json]</c>.</summary>
+    /// <summary><c>mmugather compare FILE [--arch A,B,...] [--kernel-variant V,...] [--strategy turns|time] [--seed S] [--format text|json]</c>.</summary>
     public static CommandSpec Compare { get; } = new(
         "compare",
         CliCommand.Compare,
         TakesFile: true,
-        ["--arch", "--strategy", "--seed", "--format", "--help"],
+        ["--arch", "--kernel-variant", "--strategy", "--seed", "--format", "--help"],
         [Strategies.Turns, Strategies.Time]);
 
     /// <summary>Every command that runs a scenario, for lookup by name.</summary>

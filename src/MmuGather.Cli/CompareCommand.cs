@@ -6,8 +6,9 @@ namespace MmuGather.Cli;
 
 /// <summary>
 /// <c>compare</c>: runs one scenario once per architecture back-end and prints one table with
-/// a row per back-end. Invariant: the rows differ only in <c>machine.arch</c>; the scenario
-/// text, the seed and the strategy are the same for all. Exits 1 when any row had a violation.
+/// a row per back-end (per back-end and kernel variant with <c>--kernel-variant</c>).
+/// Invariant: the rows differ only in <c>machine.arch</c> and the variant's kernel settings;
+/// the rest of the scenario, the seed and the strategy are the same for all. Exits 1 when any row had a violation.
 /// </summary>
 public static class CompareCommand
 {
@@ -19,11 +20,17 @@ public static class CompareCommand
         Scenario scenario = ScenarioParser.ParseFile(invocation.File ?? throw new ArgumentException("compare needs a file", nameof(invocation)));
         RunSettings settings = RunSettingsResolver.For(invocation, scenario, Strategies.Turns);
         IReadOnlyList<string> archs = invocation.Architectures ?? [.. Architectures.Names];
-        var rows = new List<CompareRow>(archs.Count);
-        for (int i = 0; i < archs.Count; i++)
+        IReadOnlyList<string?> variants = invocation.KernelVariants is { } v ? [.. v] : [null];
+        var rows = new List<CompareRow>(archs.Count * variants.Count);
+        int total = archs.Count * variants.Count;
+        foreach (string arch in archs)
         {
-            var line = progress is null ? null : new CompareProgress(progress, archs[i], i, archs.Count);
-            rows.Add(new CompareRow(archs[i], RunOn(scenario, archs[i], invocation.Seed, settings, line)));
+            foreach (string? variant in variants)
+            {
+                Scenario kernel = variant is null ? scenario : KernelVariant.Apply(scenario, variant);
+                var line = progress is null ? null : new CompareProgress(progress, CompareRow.LabelOf(arch, variant), rows.Count, total);
+                rows.Add(new CompareRow(arch, RunOn(kernel, arch, invocation.Seed, settings, line)) { Variant = variant });
+            }
         }
 
         ulong seed = invocation.Seed ?? scenario.Seed ?? ScenarioRunner.DefaultSeed;

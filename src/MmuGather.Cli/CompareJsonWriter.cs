@@ -48,6 +48,11 @@ public static class CompareJsonWriter
     {
         w.WriteStartObject();
         w.WriteString("arch", row.Arch);
+        if (row.Variant is { } variant)
+        {
+            w.WriteString("kernel_variant", variant);
+        }
+
         foreach (CompareColumn c in columns)
         {
             WriteFigure(w, c.Key, row.Value(c.Key));

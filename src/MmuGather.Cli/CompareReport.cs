@@ -22,9 +22,11 @@ public sealed record CompareReport(string Scenario, string ScenarioFile, ulong S
     public bool AnyViolation => Rows.Any(r => r.HasViolations);
 
     /// <summary>The command that reruns the comparison for one architecture.</summary>
-    public string ReproduceCommand(string arch)
+    public string ReproduceCommand(CompareRow row)
     {
+        ArgumentNullException.ThrowIfNull(row);
         string strategy = Settings.Strategy == MmuGather.Sim.Strategies.Turns ? string.Empty : $" --strategy {Settings.Strategy}";
-        return $"mmugather compare {ShellWord.Quote(ScenarioFile)} --arch {arch} --seed {Seed.ToString(System.Globalization.CultureInfo.InvariantCulture)}{strategy}";
+        string variant = row.Variant is null ? string.Empty : $" --kernel-variant {row.Variant}";
+        return $"mmugather compare {ShellWord.Quote(ScenarioFile)} --arch {row.Arch}{variant} --seed {Seed.ToString(System.Globalization.CultureInfo.InvariantCulture)}{strategy}";
     }
 }

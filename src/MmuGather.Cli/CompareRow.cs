@@ -12,6 +12,15 @@ namespace MmuGather.Cli;
 /// <param name="Result">Its run.</param>
 public sealed record CompareRow(string Arch, RunResult Result)
 {
+    /// <summary>The kernel variant of <c>--kernel-variant</c> (null: the scenario's own kernel).</summary>
+    public string? Variant { get; init; }
+
+    /// <summary>The row's name in tables: the back-end, and the variant if any (<c>x86 gather</c>).</summary>
+    public string Label => LabelOf(Arch, Variant);
+
+    /// <summary>The label of a row of <paramref name="arch"/> under <paramref name="variant"/>.</summary>
+    public static string LabelOf(string arch, string? variant) => variant is null ? arch : $"{arch} {variant}";
+
     /// <summary>The checkers fired.</summary>
     public bool HasViolations => !Result.Clean || Result.Violations.Count > 0;
 

@@ -45,7 +45,7 @@ public static class CompareTextWriter
         var table = new TextTable([("arch", ColumnAlignment.Left), .. columns.Select(c => (c.Header, ColumnAlignment.Right))]);
         foreach (CompareRow row in report.Rows)
         {
-            table.AddRow([row.Arch, .. columns.Select(c => row.Text(c.Key))]);
+            table.AddRow([row.Label, .. columns.Select(c => row.Text(c.Key))]);
         }
 
         sb.Append('\n').Append("the scenario's steps on each architecture (teardown not included)\n");
@@ -77,13 +77,13 @@ public static class CompareTextWriter
         sb.Append($"violations: on {offending.Count.ToString(CultureInfo.InvariantCulture)} of {report.Rows.Count.ToString(CultureInfo.InvariantCulture)} architectures\n");
         foreach (CompareRow row in offending)
         {
-            sb.Append(Indent).Append($"{row.Arch}: {row.Text(CompareColumns.Violations)}\n");
+            sb.Append(Indent).Append($"{row.Label}: {row.Text(CompareColumns.Violations)}\n");
             foreach (Violation v in row.Result.Violations.Take(ViolationsPerArch))
             {
                 sb.Append(Indent).Append(Indent).Append($"[{v.Checker}] {v.Step}: {v.Message}\n");
             }
 
-            sb.Append(Indent).Append(Indent).Append("rerun with: ").Append(report.ReproduceCommand(row.Arch)).Append('\n');
+            sb.Append(Indent).Append(Indent).Append("rerun with: ").Append(report.ReproduceCommand(row)).Append('\n');
         }
     }
 }

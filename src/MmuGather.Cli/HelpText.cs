@@ -15,7 +15,7 @@ public static class HelpText
                                  [--depth D] [--stop-on-first] [--format text|json]
           mmugather replay FILE --seed S [--strategy S] [--depth D] [--pct-steps K]
                                 [--trace OUT.json] [--format text|json]
-          mmugather compare FILE [--arch A,B,...] [--strategy turns|time] [--seed S]
+          mmugather compare FILE [--arch A,B,...] [--kernel-variant V,...] [--strategy turns|time] [--seed S]
                                  [--format text|json]
           mmugather native FILE [--reps N] [--format text|json]
           mmugather validate FILE... [--reps N] [--format text|json]
@@ -148,8 +148,8 @@ public static class HelpText
 
     /// <summary>Help for <c>compare</c>.</summary>
     public const string Compare = """
-        usage: mmugather compare FILE [--arch A,B,...] [--strategy turns|time] [--seed S]
-                                      [--format text|json]
+        usage: mmugather compare FILE [--arch A,B,...] [--kernel-variant V,...]
+                                      [--strategy turns|time] [--seed S] [--format text|json]
 
         Runs the scenario in FILE once per architecture back-end, with machine.arch
         replaced and everything else as written, the same seed and the same strategy, and
@@ -162,6 +162,12 @@ public static class HelpText
         options:
           --arch A,B,...      the back-ends to run, in this order (default: every one
                               registered; an unknown name is an error that lists them)
+          --kernel-variant V,...
+                              also cross the back-ends with kernel variants, a row per
+                              back-end and variant: linux (what Linux 6.18 does), gather
+                              (mremap and fork through an mmu_gather, as the 2007 series
+                              proposed: kernel.flush_api gather), percpu-2.6 (the per-CPU
+                              gather the 2011 rework replaced: kernel.gather percpu-2.6)
           --strategy S        turns (default) or time (CPUs run side by side on their
                               virtual clocks: the strategy for cycle figures)
           --seed S            seed for every run (default: the scenario's 'seed', else 1)

@@ -38,6 +38,9 @@ public sealed record Invocation(CliCommand Command, string? HelpTopic, string? F
     /// <summary><c>--arch A,B,...</c> (compare): the back-ends to run, in the order given; null for every registered one.</summary>
     public IReadOnlyList<string>? Architectures { get; init; }
 
+    /// <summary><c>--kernel-variant V,...</c> (compare): kernel variants to cross with the back-ends; null for the scenario's own kernel.</summary>
+    public IReadOnlyList<string>? KernelVariants { get; init; }
+
     /// <summary>Help for one command.</summary>
     public static Invocation HelpFor(string topic) => new(CliCommand.Help, topic, null, OutputFormat.Text, null);
 }

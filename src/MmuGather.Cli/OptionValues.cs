@@ -26,7 +26,14 @@ public sealed class OptionValues(string command)
     /// A comma-separated list of architecture back-ends (<c>x86,s390</c>), each one of
     /// <paramref name="known"/> and named once, in the order given.
     /// </summary>
-    public IReadOnlyList<string> Architectures(string value, IReadOnlyCollection<string> known)
+    public IReadOnlyList<string> Architectures(string value, IReadOnlyCollection<string> known) =>
+        NameList("--arch", "architecture", value, known);
+
+    /// <summary>A comma-separated list of kernel variants (<c>linux,gather</c>), each one of <see cref="KernelVariant.Names"/> and named once.</summary>
+    public IReadOnlyList<string> KernelVariants(string value) =>
+        NameList("--kernel-variant", "kernel variant", value, [.. KernelVariant.Names]);
+
+    private IReadOnlyList<string> NameList(string option, string what, string value, IReadOnlyCollection<string> known)
     {
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(known);
@@ -36,17 +43,17 @@ public sealed class OptionValues(string command)
         {
             if (name.Length == 0)
             {
-                throw Invalid("--arch", value, $"a comma-separated list of architectures: {string.Join(", ", known)}");
+                throw Invalid(option, value, $"a comma-separated list of {what}s: {string.Join(", ", known)}");
             }
 
             if (!known.Contains(name))
             {
-                throw Usage($"unknown architecture '{name}' in '--arch' (known: {string.Join(", ", known)})");
+                throw Usage($"unknown {what} '{name}' in '{option}' (known: {string.Join(", ", known)})");
             }
 
             if (!seen.Add(name))
             {
-                throw Usage($"architecture '{name}' is listed twice in '--arch'");
+                throw Usage($"{what} '{name}' is listed twice in '{option}'");
             }
         }
 
