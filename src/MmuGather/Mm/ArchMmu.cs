@@ -149,7 +149,7 @@ public abstract class ArchMmu
     public virtual void SetPteAt(MmStruct mm, ulong address, PtDesc table, int index, ulong pte)
     {
         Pte.SetPteAt(table.Entries, index, pte);
-        if (Pte.Present(pte))
+        if (Pte.Valid(pte))
         {
             Kernel.Observer.LeafInstalled(mm.Id, address, table.Level, Pte.Pfn(pte));
         }
@@ -163,13 +163,39 @@ public abstract class ArchMmu
     public ulong PtepClearFlush(MmStruct mm, ulong address, PtDesc table, int index)
     {
         ulong old = PtepGetAndClear(mm, address, table, index, full: false);
-        if (Pte.Present(old))
+        if (PteAccessible(mm, old))
         {
             FlushTlbPage(mm, address);
         }
 
         return old;
     }
+
+    /// <summary>
+    /// pte_accessible: may a TLB still hold a translation from this (just cleared) entry, so
+    /// that ptep_clear_flush must flush it? The generic answer is yes for anything present,
+    /// PROT_NONE included (asm-generic says yes to everything). Useful to override if your
+    /// hardware never caches an invalid entry (x86 checks its Present bit, and for PROT_NONE
+    /// whether a protection change's flush is still pending, 20841405940e).
+    /// </summary>
+    public virtual bool PteAccessible(MmStruct mm, ulong pte) => Pte.Present(pte);
+
+    /// <summary>
+    /// pte_needs_flush / huge_pmd_needs_flush: after change_protection turned
+    /// <paramref name="oldPte"/> into <paramref name="newPte"/> in place, must the TLBs be
+    /// flushed? The generic answer is always (asm-generic). Useful to override if your
+    /// architecture knows which changes a stale entry cannot get wrong (x86: c9fe66560bf2).
+    /// </summary>
+    public virtual bool PteNeedsFlush(ulong oldPte, ulong newPte) => true;
+
+    /// <summary>
+    /// pmdp_invalidate_ad: make a huge PMD not present for change_huge_pmd and return its last
+    /// value (Accessed and Dirty included). The generic version is <see cref="PmdpInvalidate"/>,
+    /// which flushes at once. Useful to override if your hardware sets Accessed/Dirty
+    /// atomically, so no flush is needed here (x86: 4f83145721f3); the caller's gather flushes.
+    /// </summary>
+    public virtual ulong PmdpInvalidateAd(MmStruct mm, ulong address, PtDesc pmdTable, int index) =>
+        PmdpInvalidate(mm, address, pmdTable, index);
 
     /// <summary>
     /// ptep_modify_prot_start: begin a protection change of a present PTE (change_pte_range).

@@ -25,7 +25,9 @@ public sealed class Faults(Kernel kernel)
         try
         {
             Vma? vma = mm.FindVma(addr);
-            if (vma is null || vma.Start > addr || (write && !vma.Writable))
+            // access_error: a store needs VM_WRITE, any access needs one of VM_READ, VM_WRITE,
+            // VM_EXEC (a PROT_NONE vma faults on everything).
+            if (vma is null || vma.Start > addr || (write && !vma.Writable) || !vma.Accessible)
             {
                 return FaultResult.SegV;
             }
@@ -263,7 +265,7 @@ public sealed class Faults(Kernel kernel)
         if (Pte.None(pmdTable.Entries[index]))
         {
             kernel.Machine.Memory.MapCount(folio)++;
-            ulong pmd = Pte.MkHuge(Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(folio, vma.Writable))));
+            ulong pmd = Pte.MkHuge(Pte.MkDirty(Pte.MkYoung(MkPte(vma, folio, vma.Writable))));
             kernel.Arch.SetPteAt(vma.Mm, addr & ~(_g.EntrySpan(PageLevel.Pmd) - 1), pmdTable, index, pmd);
             _deposited[(pmdTable.Pfn, index)] = deposit;
             pmdTable.Ptl.Unlock();
@@ -298,7 +300,7 @@ public sealed class Faults(Kernel kernel)
         if (!write)
         {
             // Map the shared zero page read-only; a later write copies it.
-            return InstallIfNone(vma, pte, index, addr, Pte.PfnPte(kernel.ZeroPfn, false) | Pte.Special, -1);
+            return InstallIfNone(vma, pte, index, addr, MkPte(vma, kernel.ZeroPfn, false) | Pte.Special, -1);
         }
 
         int pfn = AllocAnonPage(vma);
@@ -307,7 +309,7 @@ public sealed class Faults(Kernel kernel)
             return FaultResult.Oom;
         }
 
-        return InstallIfNone(vma, pte, index, addr, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(pfn, vma.Writable))), pfn);
+        return InstallIfNone(vma, pte, index, addr, Pte.MkDirty(Pte.MkYoung(MkPte(vma, pfn, vma.Writable))), pfn);
     }
 
     private FaultResult? DoFileFault(Vma vma, PtDesc pte, int index, ulong addr, bool write)
@@ -334,14 +336,14 @@ public sealed class Faults(Kernel kernel)
         {
             // do_cow_fault: a private copy, mapped writable.
             int copy = AllocAnonPage(vma);
-            return copy < 0 ? FaultResult.Oom : InstallIfNone(vma, pte, index, addr, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(copy, true))), copy);
+            return copy < 0 ? FaultResult.Oom : InstallIfNone(vma, pte, index, addr, Pte.MkDirty(Pte.MkYoung(MkPte(vma, copy, true))), copy);
         }
 
         // do_read_fault / do_shared_fault. Shared mappings track dirtying (write-notify):
         // mapped read-only until written, so a write always reaches the kernel first.
         kernel.GetPage(cached);
         bool writable = write && vma.IsShared;
-        ulong entry = Pte.MkYoung(Pte.PfnPte(cached, writable));
+        ulong entry = Pte.MkYoung(MkPte(vma, cached, writable));
         var folioLock = writable ? file.FolioLock(pgoff) : null;
         folioLock?.Lock(); // do_shared_fault: page_mkwrite, as in DoWpPage
         if (writable)
@@ -383,7 +385,7 @@ public sealed class Faults(Kernel kernel)
             }
 
             kernel.GetPage(cached);
-            if (InstallIfNone(vma, pte, (int)i, va, Pte.MkYoung(Pte.PfnPte(cached, false)), cached) is null)
+            if (InstallIfNone(vma, pte, (int)i, va, Pte.MkYoung(MkPte(vma, cached, false)), cached) is null)
             {
                 return null;
             }
@@ -511,7 +513,7 @@ public sealed class Faults(Kernel kernel)
             // Unhook, invalidate everywhere, then install the copy: no CPU may go on writing
             // the old page through a stale entry once the copy is visible.
             ulong old = kernel.Arch.PtepClearFlush(vma.Mm, addr, pte, index);
-            kernel.Arch.SetPteAt(vma.Mm, addr, pte, index, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(copy, true))));
+            kernel.Arch.SetPteAt(vma.Mm, addr, pte, index, Pte.MkDirty(Pte.MkYoung(MkPte(vma, copy, true))));
             kernel.Machine.Memory.MapCount(copy)++;
             if (!Pte.IsSpecial(old))
             {
@@ -548,6 +550,10 @@ public sealed class Faults(Kernel kernel)
 
         return pfn;
     }
+
+    /// <summary>mk_pte(page, vma->vm_page_prot): a present entry for pfn; _PAGE_NX unless the vma is executable.</summary>
+    private static ulong MkPte(Vma vma, int pfn, bool writable) =>
+        Pte.PfnPte(pfn, writable) | ((vma.Flags & VmFlags.Exec) != 0 ? 0 : Pte.NoExec);
 
     private long PgOffOf(Vma vma, ulong addr) => vma.PgOff + (long)((addr - vma.Start) >> _g.PageShift);
 }

@@ -61,7 +61,7 @@ public sealed class GupFast(Kernel kernel)
             kernel.Machine.Scheduler.SchedulingPoint(SchedPoint.LocklessRead);
             kernel.Observer.TableRead(cpu, table, generation, TableReader.GupFast);
             ulong e = mem.TableEntries(table)[g.Index(addr, level)];
-            if (!Pte.Present(e) || (write && !Pte.Write(e)) || Pte.IsSpecial(e))
+            if (!Pte.Valid(e) || (write && !Pte.Write(e)) || Pte.IsSpecial(e))
             {
                 return -1;
             }

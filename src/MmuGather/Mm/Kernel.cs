@@ -38,6 +38,7 @@ public sealed class Kernel
         VmaMerge = new VmaMerge();
         Mmap = new Mmap(this);
         Madvise = new Madvise(this);
+        Mprotect = new Mprotect(this);
         GupFast = new GupFast(this);
         Writeback = new Writeback(this);
     }
@@ -82,6 +83,9 @@ public sealed class Kernel
     public VmaMerge VmaMerge { get; }
 
     public Madvise Madvise { get; }
+
+    /// <summary>mprotect: change_protection through a gather, vma split and merge.</summary>
+    public Mprotect Mprotect { get; }
 
     public GupFast GupFast { get; }
 

@@ -40,4 +40,14 @@ public enum KernelBug
     /// hashes a second HPTE for the page while the stale one still maps the old frame.
     /// </summary>
     PpcHashLateFlush = 1 << 11,
+    /// <summary>
+    /// change_pte_range / change_huge_pmd record no flush range: mprotect returns while every
+    /// CPU may keep the rights it took away (the checker demonstration for stale-permission).
+    /// </summary>
+    MprotectNoFlush = 1 << 20,
+    /// <summary>
+    /// x86's pte_accessible ignores mm->tlb_flush_pending for PROT_NONE entries (reverts
+    /// 20841405940e): ptep_clear_flush skips the flush while mprotect's flush is still pending.
+    /// </summary>
+    PteAccessibleIgnoresPendingFlush = 1 << 21,
 }

@@ -177,7 +177,7 @@ public sealed class Mmap(Kernel kernel)
     }
 
     /// <summary>__split_vma: cut <paramref name="vma"/> at addr; the upper part becomes a new vma.</summary>
-    private void SplitVma(MmStruct mm, Vma vma, ulong addr)
+    internal Vma SplitVma(MmStruct mm, Vma vma, ulong addr)
     {
         var upper = new Vma(mm, addr, vma.End, vma.Flags, vma.File, vma.PgOff + (long)((addr - vma.Start) >> _g.PageShift), vma.Name)
         {
@@ -186,6 +186,7 @@ public sealed class Mmap(Kernel kernel)
         vma.End = addr;
         mm.InsertVma(upper);
         LinkFileVma(upper);
+        return upper;
     }
 
     /// <summary>

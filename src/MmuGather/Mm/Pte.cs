@@ -13,9 +13,26 @@ public static class Pte
     /// <summary>_PAGE_SPECIAL: a software bit; the entry maps a page without a struct page (the zero page).</summary>
     public const ulong Special = 1UL << 9;
 
+    /// <summary>
+    /// _PAGE_PROTNONE (x86: the Global bit's position, meaningless in a user entry): a
+    /// PROT_NONE mapping keeps its page with the hardware Present bit clear, so every access
+    /// faults while the kernel still sees the page as mapped (pte_present is true).
+    /// </summary>
+    public const ulong ProtNone = 1UL << 8;
+
+    /// <summary>_PAGE_NX: the entry forbids instruction fetches (a vma without VM_EXEC).</summary>
+    public const ulong NoExec = 1UL << 63;
+
     public static bool None(ulong pte) => pte == 0;
 
-    public static bool Present(ulong pte) => (pte & PteBits.Present) != 0;
+    /// <summary>pte_present / pmd_present: maps a page, even if PROT_NONE makes the hardware ignore it.</summary>
+    public static bool Present(ulong pte) => (pte & (PteBits.Present | ProtNone)) != 0;
+
+    /// <summary>The hardware may use the entry (its Present bit): present and not PROT_NONE.</summary>
+    public static bool Valid(ulong pte) => (pte & PteBits.Present) != 0;
+
+    /// <summary>pte_protnone: present for the kernel, invalid for the hardware.</summary>
+    public static bool IsProtNone(ulong pte) => (pte & (PteBits.Present | ProtNone)) == ProtNone;
 
     public static bool Write(ulong pte) => (pte & PteBits.Write) != 0;
 
@@ -47,6 +64,19 @@ public static class Pte
     public static ulong WrProtect(ulong pte) => pte & ~PteBits.Write;
 
     public static ulong MkHuge(ulong pmd) => pmd | PteBits.Huge;
+
+    /// <summary>
+    /// pte_modify / pmd_modify: the same page, Accessed and Dirty bits (the x86
+    /// _PAGE_CHG_MASK) with new protection bits: valid or PROT_NONE,
+    /// writable or not, executable or not. The Dirty bit moves with the entry, so a dirty file
+    /// page write-protected here is still found dirty by writeback.
+    /// </summary>
+    public static ulong Modify(ulong pte, bool accessible, bool writable, bool exec)
+    {
+        ulong kept = pte & ~(PteBits.Present | ProtNone | PteBits.Write | NoExec);
+        ulong access = accessible ? PteBits.Present : ProtNone;
+        return kept | access | (writable && accessible ? PteBits.Write : 0) | (exec ? 0 : NoExec);
+    }
 
     /// <summary>ptep_get: one read of the entry (the hardware may change A/D bits between reads).</summary>
     public static ulong PtepGet(ulong[] table, int index) => table[index];

@@ -20,7 +20,8 @@ public sealed class Vma
 
     public ulong End { get; internal set; }
 
-    public VmFlags Flags { get; }
+    /// <summary>vm_flags; mprotect changes the access bits (vm_flags_reset under the mmap lock for write).</summary>
+    public VmFlags Flags { get; internal set; }
 
     /// <summary>vm_file; null for anonymous memory.</summary>
     public SimFile? File { get; }
@@ -43,6 +44,9 @@ public sealed class Vma
     public bool IsShared => (Flags & VmFlags.Shared) != 0;
 
     public bool Writable => (Flags & VmFlags.Write) != 0;
+
+    /// <summary>vma_is_accessible: some access is allowed (VM_READ, VM_WRITE or VM_EXEC).</summary>
+    public bool Accessible => (Flags & (VmFlags.Read | VmFlags.Write | VmFlags.Exec)) != 0;
 
     public override string ToString() => $"{Name}[0x{Start:x}-0x{End:x})";
 }

@@ -61,6 +61,89 @@ public sealed class VmaMerge
     }
 
     /// <summary>
+    /// vma_merge_existing_range (mprotect's vma_modify_flags): [start, end) of the existing
+    /// <paramref name="vma"/> is to get <paramref name="flags"/>. If it reaches the vma's start
+    /// and the vma just below (prev) already has those flags, prev grows over it; if it reaches
+    /// the vma's end and the vma just above (next) has them, next grows down over it; both, when
+    /// the range is the whole vma. Returns the vma that now covers [start, end), or null (the
+    /// caller splits instead). A vma that shrinks to nothing is removed.
+    /// </summary>
+    public Vma? MergeExistingRange(MmStruct mm, Vma vma, ulong start, ulong end, VmFlags flags, int pageShift)
+    {
+        if (!MayMergeAtAll(flags, vma.File))
+        {
+            return null;
+        }
+
+        int i = mm.IndexOf(vma);
+        Vma? prev = i > 0 ? mm.Vmas[i - 1] : null;
+        Vma? next = i + 1 < mm.Vmas.Count ? mm.Vmas[i + 1] : null;
+        bool left = start == vma.Start && prev is not null && Adjacent(prev, vma, pageShift)
+            && IsMergeable(prev, flags, vma.File) && AnonVmasCompatible(prev, vma);
+        bool right = end == vma.End && next is not null && Adjacent(vma, next, pageShift)
+            && IsMergeable(next, flags, vma.File) && AnonVmasCompatible(vma, next)
+            && (!left || AnonVmasCompatible(prev!, next));
+        if (left && right)
+        {
+            prev!.End = next!.End;
+            prev.AnonVma ??= vma.AnonVma ?? next.AnonVma;
+            Drop(mm, vma);
+            Drop(mm, next);
+            return prev;
+        }
+
+        if (left)
+        {
+            prev!.End = end;
+            prev.AnonVma ??= vma.AnonVma;
+            ShrinkFromBelow(mm, vma, end, pageShift);
+            return prev;
+        }
+
+        if (right)
+        {
+            next!.PgOff -= (long)((next.Start - start) >> pageShift);
+            next.Start = start;
+            next.AnonVma ??= vma.AnonVma;
+            if (start == vma.Start)
+            {
+                Drop(mm, vma);
+            }
+            else
+            {
+                vma.End = start;
+            }
+
+            return next;
+        }
+
+        return null;
+    }
+
+    /// <summary>Two neighbours that could be one vma: they touch, and a file's offsets run on.</summary>
+    private static bool Adjacent(Vma lower, Vma upper, int pageShift) =>
+        lower.End == upper.Start && ReferenceEquals(lower.File, upper.File)
+        && (lower.File is null || lower.PgOff + (long)((lower.End - lower.Start) >> pageShift) == upper.PgOff);
+
+    private static void ShrinkFromBelow(MmStruct mm, Vma vma, ulong newStart, int pageShift)
+    {
+        if (newStart == vma.End)
+        {
+            Drop(mm, vma);
+            return;
+        }
+
+        vma.PgOff += (long)((newStart - vma.Start) >> pageShift);
+        vma.Start = newStart;
+    }
+
+    private static void Drop(MmStruct mm, Vma vma)
+    {
+        mm.RemoveVma(vma);
+        UnlinkFile(vma);
+    }
+
+    /// <summary>
     /// anon_vma_prepare: the anon_vma for a vma's first anonymous page. An adjacent vma that
     /// could merge with this one lends its own (find_mergeable_anon_vma), so that a later
     /// merge stays possible; otherwise a new one.

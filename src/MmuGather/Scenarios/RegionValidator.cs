@@ -67,6 +67,7 @@ internal static class RegionValidator
     {
         MunmapStep s => (s.Region, s.Offset, s.Length),
         MadviseStep s => (s.Region, s.Offset, s.Length),
+        MprotectStep s => (s.Region, s.Offset, s.Length),
         TouchStep s => (s.Region, s.Offset, s.Length),
         GupFastStep s => (s.Region, s.Offset, s.Length),
         WritebackStep s => (s.Region, 0UL, (ulong?)null),

@@ -84,6 +84,7 @@ public abstract record Step(int Line)
         SpinStep => "spin",
         ExitStep => "exit",
         ExitGroupStep => "exit_group",
+        MprotectStep => "mprotect",
         _ => GetType().Name,
     };
 }
@@ -96,6 +97,12 @@ public sealed record MunmapStep(int Line, string Region, ulong Offset, ulong? Le
 
 /// <summary><c>madvise: { region, advice: dontneed, offset?, length? }</c></summary>
 public sealed record MadviseStep(int Line, string Region, string Advice, ulong Offset, ulong? Length) : Step(Line);
+
+/// <summary>
+/// <c>mprotect: { region, prot: none|r|rw|rx|rwx, offset?, length? }</c>: change the access
+/// rights of the range (<c>Prot</c> is the word as written).
+/// </summary>
+public sealed record MprotectStep(int Line, string Region, string Prot, ulong Offset, ulong? Length) : Step(Line);
 
 /// <summary><c>touch: { region, write, offset?, length?, repeat? }</c>: one user access per page, the whole pass <c>repeat</c> times.</summary>
 public sealed record TouchStep(int Line, string Region, bool Write, ulong Offset, ulong? Length, int Repeat = 1) : Step(Line);

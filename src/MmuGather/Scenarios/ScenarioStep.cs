@@ -58,6 +58,10 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
                 var (aStart, aLen) = Range(ctx, s.Region, s.Offset, s.Length);
                 ctx.Kernel.Madvise.DontNeed(ctx.Mm, aStart, aLen);
                 break;
+            case MprotectStep s:
+                var (pStart, pLen) = Range(ctx, s.Region, s.Offset, s.Length);
+                ctx.Kernel.Mprotect.DoMprotect(ctx.Mm, pStart, pLen, ProtFlags(s.Prot));
+                break;
             case TouchStep s:
                 Touch(ctx, s);
                 break;
@@ -95,6 +99,10 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
                 throw new ScenarioException(file, step.Line, $"step {step.GetType().Name} is not supported by the runner");
         }
     }
+
+    /// <summary>The PROT_* word of an mprotect step as vm_flags (calc_vm_prot_bits).</summary>
+    private static VmFlags ProtFlags(string prot) =>
+        (prot.Contains('r') ? VmFlags.Read : 0) | (prot.Contains('w') ? VmFlags.Write : 0) | (prot.Contains('x') ? VmFlags.Exec : 0);
 
     private static void Mmap(StepContext ctx, MmapStep s)
     {

@@ -12,7 +12,7 @@ internal static class StepReader
     /// <summary>A touch may repeat its pass over the range at most this many times (every loop is bounded).</summary>
     public const long MaxRepeat = 1_000_000;
 
-    private static readonly string[] s_stepNames = ["mmap", "munmap", "madvise", "touch", "gup_fast", "writeback", "spin", "exit", "exit_group"];
+    private static readonly string[] s_stepNames = ["mmap", "munmap", "madvise", "touch", "gup_fast", "writeback", "spin", "exit", "exit_group", "mprotect"];
     private static readonly string[] s_bareSteps = ["spin", "exit", "exit_group"];
     private static readonly string[] s_mmapKeys = ["name", "length", "populate", "kind", "thp"];
     private static readonly string[] s_munmapKeys = ["region", "offset", "length"];
@@ -21,6 +21,8 @@ internal static class StepReader
     private static readonly string[] s_touchKeys = ["region", "write", "offset", "length", "repeat"];
     private static readonly string[] s_writebackKeys = ["region", "repeat"];
     private static readonly string[] s_advices = ["dontneed"];
+    private static readonly string[] s_mprotectKeys = ["region", "prot", "offset", "length"];
+    private static readonly string[] s_prots = ["none", "r", "rw", "rx", "rwx"];
     private static readonly string[] s_kinds = ["anon", "file-shared", "file-private"];
 
     public static List<Step> ReadAll(ScenarioNodeReader reader, YamlNode node)
@@ -61,6 +63,7 @@ internal static class StepReader
             "touch" => ReadTouch(reader, Args(s_touchKeys), line),
             "writeback" => ReadWriteback(reader, Args(s_writebackKeys), line),
             "gup_fast" => ReadGupFast(reader, Args(s_accessKeys), line),
+            "mprotect" => ReadMprotect(reader, Args(s_mprotectKeys), line),
             "spin" => NoArgs(new SpinStep(line)),
             "exit" => NoArgs(new ExitStep(line)),
             "exit_group" => NoArgs(new ExitGroupStep(line)),
@@ -137,6 +140,13 @@ internal static class StepReader
         (string region, ulong offset, ulong? length) = ReadRange(reader, args);
         string advice = reader.ReadChoice(args.Required("advice"), "advice", s_advices);
         return new MadviseStep(line, region, advice, offset, length);
+    }
+
+    private static MprotectStep ReadMprotect(ScenarioNodeReader reader, YamlMappingView args, int line)
+    {
+        (string region, ulong offset, ulong? length) = ReadRange(reader, args);
+        string prot = reader.ReadChoice(args.Required("prot"), "prot", s_prots);
+        return new MprotectStep(line, region, prot, offset, length);
     }
 
     private static TouchStep ReadTouch(ScenarioNodeReader reader, YamlMappingView args, int line)

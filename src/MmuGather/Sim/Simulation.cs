@@ -53,6 +53,7 @@ public sealed class Simulation
             new LockDisciplineChecker(Diag),
             new LostWriteChecker(Machine.Memory, Shadow, Diag),
             new HashAfterUnlockChecker(Machine.Memory, Machine.Geometry, Diag),
+            new StalePermissionChecker(Machine, Diag),
             _leak,
         ]);
         foreach (Checker c in _checkers)

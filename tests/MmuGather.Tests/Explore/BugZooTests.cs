@@ -22,6 +22,7 @@ public class BugZooTests
         ["nested-flush.yaml"] = "post-condition",
         ["no-rcu-table-free.yaml"] = "freed-table",
         ["ppc-hash-late-flush.yaml"] = "hash-after-unlock",
+        ["pte-accessible-no-pending.yaml"] = "lost-write",
         ["table-free-no-invalidate.yaml"] = "flush-before-free",
         ["x86-lazy-skip-freed-tables.yaml"] = "flush-before-free",
     };

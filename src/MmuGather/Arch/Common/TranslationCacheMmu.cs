@@ -193,9 +193,9 @@ public abstract class TranslationCacheMmu<TPending> : ArchMmu
             table = node.Entries;
             index = g.Index(address, level);
             ulong entry = table[index];
-            if (!Pte.Present(entry))
+            if (!Pte.Valid(entry))
             {
-                return false;
+                return false; // none, or PROT_NONE: the refill must fault, never hash it
             }
 
             if (level == 0 || (level == 1 && Pte.TransHuge(entry)))

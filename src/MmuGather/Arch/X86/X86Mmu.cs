@@ -39,6 +39,59 @@ public sealed class X86Mmu(Kernel kernel, bool invlpgb = false) : ArchMmu(kernel
 
     public override void InitContext(MmStruct mm) => mm.ArchContext = new X86Context(Kernel.Machine.Cpus.Count);
 
+    /// <summary>
+    /// x86's pte_accessible: the hardware caches only entries with the Present bit, but a
+    /// PROT_NONE entry may still be cached from before while a protection change's flush is
+    /// pending (mm->tlb_flush_pending, raised by the gather of mprotect), 20841405940e:
+    /// <code>
+    /// CPU0 mprotect(PROT_NONE): PTE -> protnone, PTL dropped, flush not yet sent
+    /// CPU2 writeback: folio_mkclean: ptep_clear_flush sees "not accessible": no flush;
+    ///      page cleaned                        CPU1 stores through its stale writable entry
+    /// CPU0 tlb_finish_mmu: flush (too late)    -> the store is in a clean page: lost
+    /// </code>
+    /// </summary>
+    public override bool PteAccessible(MmStruct mm, ulong pte)
+    {
+        if (Pte.Valid(pte))
+        {
+            return true;
+        }
+
+        return Pte.IsProtNone(pte) && mm.TlbFlushPending.Read() > 0 && !Kernel.Has(KernelBug.PteAccessibleIgnoresPendingFlush);
+    }
+
+    /// <summary>
+    /// pte_needs_flush / huge_pmd_needs_flush (c9fe66560bf2): no flush when the old entry was
+    /// not valid for the hardware, or when only bits a stale entry cannot get wrong changed
+    /// (Accessed, or Dirty/Present set rather than cleared); a changed frame, a cleared
+    /// Present or Dirty bit, or any change of Write or NX flushes (a stale read-only entry
+    /// would fault spuriously, so even a rights upgrade flushes).
+    /// </summary>
+    public override bool PteNeedsFlush(ulong oldPte, ulong newPte)
+    {
+        if (!Pte.Valid(oldPte))
+        {
+            return false;
+        }
+
+        if (Pte.Pfn(oldPte) != Pte.Pfn(newPte))
+        {
+            return true;
+        }
+
+        const ulong flushOnClear = PteBits.Dirty | PteBits.Present;
+        const ulong flushOnChange = PteBits.Write | PteBits.User | PteBits.Huge | Pte.ProtNone | Pte.NoExec;
+        ulong diff = oldPte ^ newPte;
+        return (diff & oldPte & flushOnClear) != 0 || (diff & flushOnChange) != 0;
+    }
+
+    /// <summary>
+    /// pmdp_invalidate_ad (4f83145721f3): x86 sets Accessed and Dirty atomically and only in a
+    /// present entry, so change_huge_pmd needs no immediate flush; its gather flushes.
+    /// </summary>
+    public override ulong PmdpInvalidateAd(MmStruct mm, ulong address, PtDesc pmdTable, int index) =>
+        PmdpHugeGetAndClear(mm, address & ~(Kernel.Geometry.EntrySpan(PageLevel.Pmd) - 1), pmdTable, index, full: false);
+
     /// <summary>tlb_flush: flush_tlb_mm_range over the gathered range (everything for fullmm).</summary>
     public override void TlbFlush(Gather tlb)
     {

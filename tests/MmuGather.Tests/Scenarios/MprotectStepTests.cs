@@ -1,0 +1,79 @@
+using MmuGather.Scenarios;
+using MmuGather.Sim;
+
+namespace MmuGather.Tests.Scenarios;
+
+/// <summary>The mprotect step: parsing, its file:line errors, and what a run of it reports.</summary>
+public class MprotectStepTests
+{
+    private static string Scenario(string mprotect, string region = "length: 64KiB, populate: true") => $$"""
+        name: t
+        processes:
+          - name: app
+            threads:
+              - cpu: 0
+                steps:
+                  - mmap: { name: buf, {{region}} }
+                  - mprotect: {{mprotect}}
+        """;
+
+    [Fact]
+    public void ParsesRegionProtOffsetAndLength()
+    {
+        Scenario s = TestScenarios.Parse(Scenario("{ region: buf, prot: rx, offset: 4KiB, length: 8KiB }"));
+
+        Step step = s.Processes[0].Threads[0].Steps[1];
+        Assert.Equal(new MprotectStep(8, "buf", "rx", 4096, 8192), step);
+        Assert.Equal("mprotect", step.Op);
+    }
+
+    [Theory]
+    [InlineData("{ region: buf, prot: w }", "prot")]
+    [InlineData("{ region: buf }", "prot")]
+    [InlineData("{ region: buf, prot: r, offset: 100 }", "offset")]
+    [InlineData("{ region: buf, prot: r, offset: 64KiB }", "beyond the end")]
+    [InlineData("{ region: buf, prot: r, offset: 60KiB, length: 8KiB }", "exceeds")]
+    [InlineData("{ region: nope, prot: r }", "nope")]
+    [InlineData("{ region: buf, prot: r, mode: x }", "mode")]
+    public void BadArgumentsNameTheLine(string args, string mentions)
+    {
+        ScenarioException e = Assert.Throws<ScenarioException>(() => TestScenarios.Parse(Scenario(args)));
+
+        Assert.Equal(8, e.Line);
+        Assert.Contains(mentions, e.What);
+    }
+
+    [Fact]
+    public void ACutThroughAHugePageIsRefusedWithTheLine()
+    {
+        string yaml = Scenario("{ region: buf, prot: r, offset: 4KiB, length: 4KiB }", "length: 4MiB, thp: true, populate: true");
+
+        ScenarioException e = Assert.Throws<ScenarioException>(() => TestScenarios.Run(yaml));
+
+        Assert.Equal(8, e.Line);
+        Assert.Contains("2 MiB", e.What);
+    }
+
+    [Fact]
+    public void ADowngradeWithASpinningSiblingCostsOneShootdownAndStoresAfterItFault()
+    {
+        RunResult r = TestScenarios.Run("""
+            name: t
+            processes:
+              - name: app
+                threads:
+                  - cpu: 0
+                    steps:
+                      - mmap: { name: buf, length: 64KiB, populate: true }
+                      - mprotect: { region: buf, prot: r }
+                      - touch: { region: buf, write: true }
+                  - cpu: 1
+                    steps:
+                      - spin
+            """);
+
+        Assert.True(r.Clean);
+        Assert.Equal(1, TestScenarios.StepOf(r, "mprotect").TlbShootdownIpis);
+        Assert.Equal(1, r.Counters["user_segv"]);
+    }
+}
