@@ -38,6 +38,7 @@ public sealed class Kernel
         VmaMerge = new VmaMerge();
         Mmap = new Mmap(this);
         Madvise = new Madvise(this);
+        Mremap = new Mremap(this);
         GupFast = new GupFast(this);
         Writeback = new Writeback(this);
     }
@@ -82,6 +83,9 @@ public sealed class Kernel
     public VmaMerge VmaMerge { get; }
 
     public Madvise Madvise { get; }
+
+    /// <summary>mremap: shrink, grow in place, or move a mapping (mm/mremap.c).</summary>
+    public Mremap Mremap { get; }
 
     public GupFast GupFast { get; }
 

@@ -40,4 +40,11 @@ public enum KernelBug
     /// hashes a second HPTE for the page while the stale one still maps the old frame.
     /// </summary>
     PpcHashLateFlush = 1 << 11,
+    /// <summary>
+    /// mremap's move_ptes flushes the moved entries only at the end of move_page_tables, after
+    /// the PTE locks are dropped (reverts eb66ae030829, CVE-2018-18281, and 5d1904204c99 before
+    /// it): an rmap walker that finds the new PTE in between cleans the page while another CPU
+    /// still stores through its TLB entry for the old address.
+    /// </summary>
+    MremapLateFlush = 1 << 12,
 }

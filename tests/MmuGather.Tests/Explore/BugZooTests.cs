@@ -21,6 +21,7 @@ public class BugZooTests
         ["full-batch-range.yaml"] = "flush-before-free",
         ["nested-flush.yaml"] = "post-condition",
         ["no-rcu-table-free.yaml"] = "freed-table",
+        ["mremap-late-flush.yaml"] = "lost-write",
         ["ppc-hash-late-flush.yaml"] = "hash-after-unlock",
         ["table-free-no-invalidate.yaml"] = "flush-before-free",
         ["x86-lazy-skip-freed-tables.yaml"] = "flush-before-free",
