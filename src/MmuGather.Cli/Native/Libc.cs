@@ -19,6 +19,7 @@ internal static class Libc
     public const int MadvHugepage = 14;
     public const int MadvNohugepage = 15;
     public const int MadvPopulateWrite = 23;
+    public const int MremapMaymove = 1;
     public const int PrSetPdeathsig = 1;
     public const int Enomem = 12;
     public const int SchedFifo = 1;
@@ -38,6 +39,10 @@ internal static class Libc
 
     [DllImport("libc", SetLastError = true)]
     public static extern int munmap(IntPtr addr, nuint length);
+
+    /// <summary>mremap(2) without MREMAP_FIXED: the variadic new_address is never read.</summary>
+    [DllImport("libc", SetLastError = true)]
+    public static extern IntPtr mremap(IntPtr oldAddress, nuint oldSize, nuint newSize, int flags);
 
     [DllImport("libc", SetLastError = true)]
     public static extern int madvise(IntPtr addr, nuint length, int advice);

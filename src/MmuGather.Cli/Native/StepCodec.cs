@@ -15,6 +15,7 @@ internal static class StepCodec
         MunmapStep u => Line("munmap", u.Region, N(u.Offset), L(u.Length)),
         MadviseStep a => Line("madvise", a.Region, a.Advice, N(a.Offset), L(a.Length)),
         TouchStep t => Line("touch", t.Region, B(t.Write), N(t.Offset), L(t.Length), t.Repeat.ToString(CultureInfo.InvariantCulture)),
+        MremapStep r => Line("mremap", r.Region, N(r.Length), B(r.MayMove)),
         SpinStep => "spin",
         _ => throw new ArgumentException($"a sequence worker does not run {step.GetType().Name}", nameof(step)),
     };
@@ -28,6 +29,7 @@ internal static class StepCodec
             "munmap" => new MunmapStep(0, w[1], U(w[2]), O(w[3])),
             "madvise" => new MadviseStep(0, w[1], w[2], U(w[3]), O(w[4])),
             "touch" => new TouchStep(0, w[1], w[2] == "1", U(w[3]), O(w[4]), int.Parse(w[5], CultureInfo.InvariantCulture)),
+            "mremap" => new MremapStep(0, w[1], U(w[2]), w[3] == "1"),
             "spin" => new SpinStep(0),
             _ => throw new FormatException($"not a step: '{line}'"),
         };

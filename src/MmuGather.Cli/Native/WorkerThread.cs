@@ -148,6 +148,8 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
             case MunmapStep u:
                 return WithRange(u.Region, u.Offset, u.Length, (_, start, len) =>
                     Libc.munmap(start, (nuint)len) == 0 ? "ok" : "error: munmap: " + Libc.ErrnoText(Libc.Errno));
+            case MremapStep r:
+                return WithRange(r.Region, 0, null, (region, start, len) => Mremap(r, region, start, len));
             case MadviseStep a:
                 return WithRange(a.Region, a.Offset, a.Length, (_, start, len) => DontNeed(start, len));
             case TouchStep t:
@@ -202,6 +204,30 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
 
         int errno = Libc.Errno;
         return errno == Libc.Enomem ? "ok (ENOMEM: part of the range is not mapped)" : "error: madvise: " + Libc.ErrnoText(errno);
+    }
+
+    /// <summary>
+    /// mremap of the whole region (MREMAP_MAYMOVE if asked); the region names the result from
+    /// then on. The model's files have no end, so a file is first extended to the new length
+    /// (ftruncate flushes nothing); ENOMEM (no room to grow, no leave to move) is an outcome, as
+    /// in the model.
+    /// </summary>
+    private string Mremap(MremapStep step, NativeRegion r, IntPtr start, ulong len)
+    {
+        if (r.Fd >= 0 && step.Length > len && Libc.ftruncate(r.Fd, (long)step.Length) != 0)
+        {
+            return "error: ftruncate: " + Libc.ErrnoText(Libc.Errno);
+        }
+
+        IntPtr moved = Libc.mremap(start, (nuint)len, (nuint)step.Length, step.MayMove ? Libc.MremapMaymove : 0);
+        if (moved == Libc.MapFailed)
+        {
+            int errno = Libc.Errno;
+            return errno == Libc.Enomem ? "ok (ENOMEM: cannot grow in place)" : "error: mremap: " + Libc.ErrnoText(errno);
+        }
+
+        regions[step.Region] = new NativeRegion(moved, step.Length, r.Kind, r.Fd);
+        return moved == start ? "ok" : $"ok (moved to 0x{(ulong)moved:x})";
     }
 
     private string WithRange(string name, ulong offset, ulong? length, Func<NativeRegion, IntPtr, ulong, string> action)

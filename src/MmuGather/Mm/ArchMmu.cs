@@ -84,6 +84,15 @@ public abstract class ArchMmu
     public virtual bool FoldsP4dAtRunTime => false;
 
     /// <summary>
+    /// HAVE_MOVE_PMD / HAVE_MOVE_PUD and arch_supports_page_table_move(): mremap may move a
+    /// whole page table by its pointer when a PMD (PUD) span moves between aligned addresses.
+    /// Useful to turn off if your MMU keeps per-page state outside the page tables that must
+    /// hear of every moved entry (powerpc hash returns radix_enabled(); s390 and sparc64 do not
+    /// select it).
+    /// </summary>
+    public virtual bool SupportsPageTableMove => true;
+
+    /// <summary>
     /// The fault path's first stop (hash_page, the TSB miss handler): the MMU missed although
     /// the Linux page table may already hold the translation. Return true if the hardware's
     /// own structure was refilled from it and the access should simply be retried. Useful if

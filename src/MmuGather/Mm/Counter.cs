@@ -85,4 +85,17 @@ public enum Counter
     TsbInvalidations,
     /// <summary>Direct flushes outside a gather (flush_tlb_range, flush_tlb_page, flush_tlb_mm: mremap, fork, ptep_clear_flush).</summary>
     DirectFlushes,
+
+    // ---- mremap (Mm/Mremap.cs, Mm/MremapMove.cs) ----
+
+    /// <summary>mremap calls that moved the mapping (move_vma).</summary>
+    MremapMoves,
+    /// <summary>PTEs moved one by one by move_ptes.</summary>
+    MremapPtesMoved,
+    /// <summary>Page tables moved whole by their pointer (move_normal_pmd / move_normal_pud).</summary>
+    MremapTablesMoved,
+    /// <summary>mremap calls that failed (EFAULT: not one vma; ENOMEM: cannot grow in place and may not move).</summary>
+    MremapFailed,
+    /// <summary>Huge PMDs moved by move_huge_pmd.</summary>
+    MremapHugePmdsMoved,
 }

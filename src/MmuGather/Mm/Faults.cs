@@ -143,6 +143,36 @@ public sealed class Faults(Kernel kernel)
         }
     }
 
+    /// <summary>
+    /// pud_alloc / pmd_alloc down to the table at <paramref name="level"/> covering addr (mremap's
+    /// alloc_new_pud / alloc_new_pmd); null when an allocation fails.
+    /// </summary>
+    internal PtDesc? AllocTableAt(MmStruct mm, ulong addr, int level)
+    {
+        PtDesc? table = mm.Pgd;
+        while (table is not null && table.Level > level)
+        {
+            table = AllocUpper(mm, table, addr);
+        }
+
+        return table;
+    }
+
+    /// <summary>pte_alloc for mremap: the PTE table under PMD entry <paramref name="index"/>; null when it cannot be had.</summary>
+    internal PtDesc? PteAllocAt(PtDesc pmdTable, int index) => PteAlloc(pmdTable, index, out _);
+
+    /// <summary>
+    /// move_huge_pmd's pgtable_trans_huge_withdraw + deposit: the PTE table kept for a later split
+    /// follows the huge PMD to its new slot.
+    /// </summary>
+    internal void MoveDepositedTable(PtDesc fromTable, int fromIndex, PtDesc toTable, int toIndex)
+    {
+        if (_deposited.Remove((fromTable.Pfn, fromIndex), out PtDesc? table))
+        {
+            _deposited[(toTable.Pfn, toIndex)] = table;
+        }
+    }
+
     private bool IsHugeMapped(MmStruct mm, ulong addr)
     {
         PtDesc table = mm.Pgd;

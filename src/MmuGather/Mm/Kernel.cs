@@ -39,6 +39,7 @@ public sealed class Kernel
         Mmap = new Mmap(this);
         Madvise = new Madvise(this);
         Mprotect = new Mprotect(this);
+        Mremap = new Mremap(this);
         GupFast = new GupFast(this);
         Writeback = new Writeback(this);
     }
@@ -86,6 +87,8 @@ public sealed class Kernel
 
     /// <summary>mprotect: change_protection through a gather, vma split and merge.</summary>
     public Mprotect Mprotect { get; }
+    /// <summary>mremap: shrink, grow in place, or move a mapping (mm/mremap.c).</summary>
+    public Mremap Mremap { get; }
 
     public GupFast GupFast { get; }
 

@@ -50,4 +50,11 @@ public enum KernelBug
     /// 20841405940e): ptep_clear_flush skips the flush while mprotect's flush is still pending.
     /// </summary>
     PteAccessibleIgnoresPendingFlush = 1 << 21,
+    /// <summary>
+    /// mremap's move_ptes flushes the moved entries only at the end of move_page_tables, after
+    /// the PTE locks are dropped (reverts eb66ae030829, CVE-2018-18281, and 5d1904204c99 before
+    /// it): an rmap walker that finds the new PTE in between cleans the page while another CPU
+    /// still stores through its TLB entry for the old address.
+    /// </summary>
+    MremapLateFlush = 1 << 12,
 }

@@ -19,6 +19,7 @@ public static class KernelBugs
         ("ppc-hash-late-flush", KernelBug.PpcHashLateFlush),
         ("mprotect-no-flush", KernelBug.MprotectNoFlush),
         ("pte-accessible-no-pending", KernelBug.PteAccessibleIgnoresPendingFlush),
+        ("mremap-late-flush", KernelBug.MremapLateFlush),
     ];
 
     public static IReadOnlyList<string> Names { get; } = s_all.Select(b => b.Name).ToArray();

@@ -104,15 +104,52 @@ public sealed class Mmap(Kernel kernel)
             return;
         }
 
-        foreach (Vma vma in detached)
-        {
-            kernel.CoverOperation(op, mm, vma.Start, vma.End);
-        }
-
+        CoverDetached(op, mm, detached);
         mm.MmapLock.DowngradeWrite();
         UnmapRegion(mm, detached, start, end, prev?.End ?? 0, next?.Start ?? 0);
         mm.MmapLock.UpRead();
         kernel.EndOperation(op, "munmap", mm, start, end);
+    }
+
+    /// <summary>
+    /// do_vmi_munmap(..., unlock = false): the same unmap for a caller that holds the mmap lock
+    /// for write and keeps it (mremap's shrink and the unmap of a moved range): no downgrade.
+    /// </summary>
+    internal void MunmapWriteLocked(MmStruct mm, ulong start, ulong end, long op)
+    {
+        List<Vma> detached = Detach(mm, start, end, out Vma? prev, out Vma? next);
+        if (detached.Count > 0)
+        {
+            CoverDetached(op, mm, detached);
+            UnmapRegion(mm, detached, start, end, prev?.End ?? 0, next?.Start ?? 0);
+        }
+    }
+
+    private void CoverDetached(long op, MmStruct mm, List<Vma> detached)
+    {
+        foreach (Vma vma in detached)
+        {
+            kernel.CoverOperation(op, mm, vma.Start, vma.End);
+        }
+    }
+
+    /// <summary>
+    /// get_unmapped_area for mremap's move (vrm_set_new_addr): the same placement rules as a
+    /// new mapping of <paramref name="length"/> bytes with the vma's sharing and backing.
+    /// </summary>
+    internal ulong GetUnmappedArea(MmStruct mm, ulong length, Vma like)
+    {
+        var request = new MappingRequest(like.Name, length, like.IsShared, like.File is not null, (like.Flags & VmFlags.HugePage) != 0, false);
+        return GetUnmappedArea(mm, length, ThpAligned(request, length));
+    }
+
+    /// <summary>copy_vma without the merge: a vma for [start, end) like <paramref name="like"/>, linked into the rmap.</summary>
+    internal Vma InsertCopy(Vma like, ulong start, ulong end, long pgoff)
+    {
+        var vma = new Vma(like.Mm, start, end, like.Flags, like.File, pgoff, like.Name) { AnonVma = like.AnonVma };
+        like.Mm.InsertVma(vma);
+        LinkFileVma(vma);
+        return vma;
     }
 
     /// <summary>unmap_region: one gather for the zap of every vma and the page tables they leave.</summary>

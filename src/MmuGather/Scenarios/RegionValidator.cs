@@ -16,6 +16,13 @@ internal static class RegionValidator
             {
                 Define(reader, process, defined, mmap);
             }
+            else if (step is MremapStep remap)
+            {
+                // Later steps may use the region up to its largest length so far (in file order;
+                // the interleaving decides the rest, and a touch past the end takes SIGSEGV).
+                MmapStep region = Lookup(reader, process, defined, steps, step.Line, remap.Region);
+                defined[remap.Region] = region with { Length = Math.Max(region.Length, remap.Length) };
+            }
             else if (RangeOf(step) is { } range)
             {
                 MmapStep region = Lookup(reader, process, defined, steps, step.Line, range.Region);

@@ -85,6 +85,7 @@ public abstract record Step(int Line)
         ExitStep => "exit",
         ExitGroupStep => "exit_group",
         MprotectStep => "mprotect",
+        MremapStep => "mremap",
         _ => GetType().Name,
     };
 }
@@ -94,6 +95,13 @@ public sealed record MmapStep(int Line, string Name, ulong Length, bool Populate
 
 /// <summary><c>munmap: { region, offset?, length? }</c>; a null length means "to the end of the region".</summary>
 public sealed record MunmapStep(int Line, string Region, ulong Offset, ulong? Length) : Step(Line);
+
+/// <summary>
+/// <c>mremap: { region, length, may_move? }</c>: resize the whole region to <c>Length</c>
+/// (shrink, grow in place, or with <c>MayMove</c> move when it cannot grow in place). The
+/// region keeps its name and describes the new range afterwards.
+/// </summary>
+public sealed record MremapStep(int Line, string Region, ulong Length, bool MayMove) : Step(Line);
 
 /// <summary><c>madvise: { region, advice: dontneed, offset?, length? }</c></summary>
 public sealed record MadviseStep(int Line, string Region, string Advice, ulong Offset, ulong? Length) : Step(Line);

@@ -54,6 +54,9 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
                 var (mStart, mLen) = Range(ctx, s.Region, s.Offset, s.Length);
                 ctx.Kernel.Mmap.DoMunmap(ctx.Mm, mStart, mLen);
                 break;
+            case MremapStep s:
+                Mremap(ctx, s);
+                break;
             case MadviseStep s:
                 var (aStart, aLen) = Range(ctx, s.Region, s.Offset, s.Length);
                 ctx.Kernel.Madvise.DontNeed(ctx.Mm, aStart, aLen);
@@ -115,6 +118,30 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
         // stale name may already have cut the vma (swarm finding 2). A file mapping never
         // merges (each gets a file of its own), so the backing is the one just created.
         ctx.Process.Regions[s.Name] = new Region(start, s.Length, s.Thp, backing);
+    }
+
+    /// <summary>
+    /// mremap of the whole region. On success the region names the new range (mremap's return
+    /// value and the new length); on failure (EFAULT: another thread unmapped part of it;
+    /// ENOMEM: it could not grow in place and may not move) it is unchanged, as user space sees it.
+    /// </summary>
+    private void Mremap(StepContext ctx, MremapStep s)
+    {
+        var (start, oldLen) = Range(ctx, s.Region, 0, null);
+        Region region = ctx.Process.Regions[s.Region];
+        if (region.Thp && s.Length % ctx.Kernel.Geometry.EntrySpan(1) != 0)
+        {
+            throw new ScenarioException(file, step.Line, $"region '{s.Region}' uses thp: the new length must be a multiple of 2 MiB (splitting a huge PMD is not modelled)");
+        }
+
+        if (ctx.Kernel.Mremap.DoMremap(ctx.Mm, start, oldLen, s.Length, s.MayMove) is { } moved)
+        {
+            ctx.Process.Regions[s.Region] = region with { Start = moved, Length = s.Length };
+        }
+        else
+        {
+            ctx.Kernel.Counters.Add(Counter.MremapFailed);
+        }
     }
 
     private (ulong Start, ulong Length) Range(StepContext ctx, string name, ulong offset, ulong? length)

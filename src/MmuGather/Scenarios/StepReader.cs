@@ -12,10 +12,11 @@ internal static class StepReader
     /// <summary>A touch may repeat its pass over the range at most this many times (every loop is bounded).</summary>
     public const long MaxRepeat = 1_000_000;
 
-    private static readonly string[] s_stepNames = ["mmap", "munmap", "madvise", "touch", "gup_fast", "writeback", "spin", "exit", "exit_group", "mprotect"];
+    private static readonly string[] s_stepNames = ["mmap", "munmap", "madvise", "touch", "gup_fast", "writeback", "spin", "exit", "exit_group", "mprotect", "mremap"];
     private static readonly string[] s_bareSteps = ["spin", "exit", "exit_group"];
     private static readonly string[] s_mmapKeys = ["name", "length", "populate", "kind", "thp"];
     private static readonly string[] s_munmapKeys = ["region", "offset", "length"];
+    private static readonly string[] s_mremapKeys = ["region", "length", "may_move"];
     private static readonly string[] s_madviseKeys = ["region", "advice", "offset", "length"];
     private static readonly string[] s_accessKeys = ["region", "write", "offset", "length"];
     private static readonly string[] s_touchKeys = ["region", "write", "offset", "length", "repeat"];
@@ -60,6 +61,7 @@ internal static class StepReader
             "mmap" => ReadMmap(reader, Args(s_mmapKeys), line),
             "munmap" => ReadMunmap(reader, Args(s_munmapKeys), line),
             "madvise" => ReadMadvise(reader, Args(s_madviseKeys), line),
+            "mremap" => ReadMremap(reader, Args(s_mremapKeys), line),
             "touch" => ReadTouch(reader, Args(s_touchKeys), line),
             "writeback" => ReadWriteback(reader, Args(s_writebackKeys), line),
             "gup_fast" => ReadGupFast(reader, Args(s_accessKeys), line),
@@ -133,6 +135,14 @@ internal static class StepReader
     {
         (string region, ulong offset, ulong? length) = ReadRange(reader, args);
         return new MunmapStep(line, region, offset, length);
+    }
+
+    private static MremapStep ReadMremap(ScenarioNodeReader reader, YamlMappingView args, int line)
+    {
+        string region = reader.ReadName(args.Required("region"), "region");
+        ulong length = reader.ReadPageLength(args.Required("length"), "length");
+        bool mayMove = args.Optional("may_move") is { } m && reader.ReadBool(m, "may_move");
+        return new MremapStep(line, region, length, mayMove);
     }
 
     private static MadviseStep ReadMadvise(ScenarioNodeReader reader, YamlMappingView args, int line)

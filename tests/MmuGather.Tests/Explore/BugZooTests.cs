@@ -21,6 +21,7 @@ public class BugZooTests
         ["full-batch-range.yaml"] = "flush-before-free",
         ["nested-flush.yaml"] = "post-condition",
         ["no-rcu-table-free.yaml"] = "freed-table",
+        ["mremap-late-flush.yaml"] = "lost-write",
         ["ppc-hash-late-flush.yaml"] = "hash-after-unlock",
         ["pte-accessible-no-pending.yaml"] = "lost-write",
         ["table-free-no-invalidate.yaml"] = "flush-before-free",

@@ -43,6 +43,12 @@ public class FidelityCorpusTests
         Assert.Contains("exit-group-spin", names); // exit_group while a sibling spins
         Assert.Contains("file-shared-dirty-spin", names);
         Assert.Contains("mm-switch", names);
+        Assert.Contains("mremap-shrink-spin", names);
+        Assert.Contains("mremap-grow-spin", names);
+        foreach (long n in new long[] { 1, 512, 9678 })
+        {
+            Assert.Contains($"mremap-move-{n}-spin", names);
+        }
     }
 
     [NativeTheory]

@@ -54,6 +54,13 @@ public abstract class TranslationCacheMmu<TPending> : ArchMmu
     /// </summary>
     public override bool NeedsTableInvalidate => false;
 
+    /// <summary>
+    /// No page-table moves for mremap: every moved PTE must reach the hash table / TSB through
+    /// the PTE accessors (powerpc's arch_supports_page_table_move() is radix_enabled(); sparc64
+    /// does not select HAVE_MOVE_PMD).
+    /// </summary>
+    public override bool SupportsPageTableMove => false;
+
     /// <summary>Cycles of the handler the MMU traps to when its cache misses (an estimate per back-end).</summary>
     protected abstract long MissHandlerCycles { get; }
 

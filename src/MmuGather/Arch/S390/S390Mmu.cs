@@ -51,6 +51,9 @@ public sealed class S390Mmu(Kernel kernel) : ArchMmu(kernel)
 
     public override bool NoGather => true;
 
+    /// <summary>s390 does not select HAVE_MOVE_PMD / HAVE_MOVE_PUD: mremap moves entry by entry, each cleared with IPTE.</summary>
+    public override bool SupportsPageTableMove => false;
+
     public override void InitContext(MmStruct mm) =>
         mm.ArchContext = new S390Context(new Spinlock(Kernel.Machine, $"context.lock(mm{mm.Id})"));
 
