@@ -40,4 +40,11 @@ public enum KernelBug
     /// hashes a second HPTE for the page while the stale one still maps the old frame.
     /// </summary>
     PpcHashLateFlush = 1 << 11,
+
+    /// <summary>
+    /// fork's dup_mmap returns without its final flush_tlb_mm(oldmm) (a deliberately broken
+    /// kernel, scenarios/broken/): a parent CPU keeps its writable TLB entry for a page that
+    /// copy_present_pte write-protected and now shares with the child, and stores through it.
+    /// </summary>
+    ForkNoFlush = 1 << 20,
 }

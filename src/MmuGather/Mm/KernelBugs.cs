@@ -17,6 +17,7 @@ public static class KernelBugs
         ("x86-lazy-skip-freed-tables", KernelBug.X86LazySkipFreedTables),
         ("nested-flush-resets-freed-tables", KernelBug.NestedFlushResetsFreedTables),
         ("ppc-hash-late-flush", KernelBug.PpcHashLateFlush),
+        ("fork-no-flush", KernelBug.ForkNoFlush),
     ];
 
     public static IReadOnlyList<string> Names { get; } = s_all.Select(b => b.Name).ToArray();

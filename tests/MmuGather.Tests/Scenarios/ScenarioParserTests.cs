@@ -60,7 +60,7 @@ public sealed class ScenarioParserTests
 
         // Kernel.
         { "unknown bug", "kernel: { bugs: [no-flush] }\n" + OneProcess, 1, $"unknown bug 'no-flush' (known: {string.Join(", ", ScenarioParser.KnownBugs)})" },
-        { "unknown kernel key", "kernel: { bug: [] }\n" + OneProcess, 1, "unknown key 'bug' in 'kernel' (expected one of: bugs, gather)" },
+        { "unknown kernel key", "kernel: { bug: [] }\n" + OneProcess, 1, "unknown key 'bug' in 'kernel' (expected one of: bugs, gather, flush_api)" },
 
         // Processes and threads.
         { "duplicate process", OneProcess + "  - name: app\n    threads:\n      - { cpu: 0, steps: [] }\n", 6, "process name 'app' is already used by the process on line 3" },
@@ -74,7 +74,7 @@ public sealed class ScenarioParserTests
         { "unknown thread key", "name: t\nprocesses:\n  - name: app\n    threads:\n      - { cpu: 0, steps: [], prio: 1 }\n", 5, "unknown key 'prio' in a thread (expected one of: cpu, cpus, steps)" },
 
         // Steps.
-        { "unknown step", WithStep("- mremap: {}"), 8, "unknown step 'mremap' (expected one of: mmap, munmap, madvise, touch, gup_fast, writeback, spin, exit, exit_group)" },
+        { "unknown step", WithStep("- mremap: {}"), 8, "unknown step 'mremap' (expected one of: mmap, munmap, madvise, touch, gup_fast, writeback, spin, exit, exit_group, fork)" },
         { "unknown mmap key", WithStep("- mmap: { name: b2, lenght: 4096 }"), 8, "unknown key 'lenght' in 'mmap' (expected one of: name, length, populate, kind, thp)" },
         { "two keys in a step", WithStep("- mmap:\n            name: b2"), 8, "a step must have exactly one key, the step name, got 2 ('mmap', 'name')" },
         { "empty step mapping", WithStep("- {}"), 8, "a step must have exactly one key, the step name, got an empty mapping" },
