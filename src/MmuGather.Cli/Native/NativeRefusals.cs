@@ -88,6 +88,8 @@ internal static class NativeRefusals
         {
             case GupFastStep:
                 throw new NativeRefusedException("gup_fast is not run natively yet (no faithful user-space trigger of get_user_pages_fast is wired up)", file, step.Line);
+            case ForkStep:
+                throw new NativeRefusedException("fork is not run natively yet (the .NET worker cannot run a forked child's steps)", file, step.Line);
             case MadviseStep a when a.Advice != "dontneed":
                 throw new NativeRefusedException($"madvise advice '{a.Advice}' is not run natively", file, step.Line);
         }

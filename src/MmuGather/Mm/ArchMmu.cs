@@ -234,6 +234,30 @@ public abstract class ArchMmu
     }
 
     /// <summary>
+    /// pmdp_set_wrprotect: drop write permission from a huge PMD (fork's copy_huge_pmd). As
+    /// for <see cref="PtepSetWrprotect"/>, the TLBs may still hold the writable huge entry
+    /// until the caller flushes. Useful to override if your architecture must hear of the
+    /// change: call <see cref="PmdpSetWrprotectByExchange"/>.
+    /// </summary>
+    public virtual void PmdpSetWrprotect(MmStruct mm, ulong address, PtDesc pmdTable, int index)
+    {
+        Pte.PtepSetWrprotect(pmdTable.Entries, index);
+        Kernel.Observer.LeafProtected(mm.Id, address, PageLevel.Pmd, Pte.Pfn(pmdTable.Entries[index]));
+    }
+
+    /// <summary>
+    /// pmdp_set_wrprotect as an exchange (s390's pmdp_xchg, powerpc's pmd_hugepage_update,
+    /// sparc64's set_pmd_at): the huge entry is cleared through <see cref="PmdpHugeGetAndClear"/>,
+    /// so the back-end invalidates it as it does any cleared huge PMD, and installed again
+    /// read-only, all under the PMD lock the caller holds.
+    /// </summary>
+    protected void PmdpSetWrprotectByExchange(MmStruct mm, ulong address, PtDesc pmdTable, int index)
+    {
+        ulong old = PmdpHugeGetAndClear(mm, address, pmdTable, index, full: false);
+        SetPteAt(mm, address, pmdTable, index, Pte.WrProtect(old));
+    }
+
+    /// <summary>
     /// pmdp_invalidate: make a huge PMD not present (keeping its value for the caller) and
     /// flush its range from every TLB before returning, so that split_huge_pmd can fill the
     /// PTE table while no CPU can still use the huge translation. Useful to override if your

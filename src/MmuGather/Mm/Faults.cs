@@ -119,7 +119,9 @@ public sealed class Faults(Kernel kernel)
 
         if (Pte.TransHuge(table.Entries[pmdIndex]))
         {
-            return FaultResult.Ok; // anonymous THP is mapped writable and dirty at fault time
+            // Anonymous THP is mapped writable and dirty at fault time; only fork takes the
+            // write right away (copy_huge_pmd).
+            return write && !Pte.Write(table.Entries[pmdIndex]) ? DoHugePmdWpPage(vma, table, pmdIndex, addr) : FaultResult.Ok;
         }
 
         PtDesc? pte = PteAlloc(table, pmdIndex, out bool becameHuge);
@@ -132,6 +134,39 @@ public sealed class Faults(Kernel kernel)
         }
 
         return pte is null ? FaultResult.Oom : HandlePteFault(vma, pte, addr, write);
+    }
+
+    /// <summary>pgtable_trans_huge_deposit: keep <paramref name="table"/> under the huge PMD at <paramref name="index"/> (fork's copy_huge_pmd).</summary>
+    internal void DepositTable(PtDesc pmdTable, int index, PtDesc table) => _deposited[(pmdTable.Pfn, index)] = table;
+
+    /// <summary>
+    /// do_huge_pmd_wp_page: a write to a huge PMD that fork write-protected. The folio is
+    /// reused when it is mapped once again (the other process unmapped or exited), as
+    /// wp_can_reuse_anon_folio would (simplified: the map count, not the reference count and
+    /// PageAnonExclusive). A folio still shared would be split (__split_huge_pmd) and copied
+    /// at the PTE level: split_huge_pmd is not modelled, so that run is refused.
+    /// </summary>
+    private FaultResult DoHugePmdWpPage(Vma vma, PtDesc pmdTable, int index, ulong addr)
+    {
+        ulong span = _g.EntrySpan(PageLevel.Pmd);
+        pmdTable.Ptl.Lock();
+        ulong pmd = Pte.PtepGet(pmdTable.Entries, index);
+        if (!Pte.TransHuge(pmd) || Pte.Write(pmd))
+        {
+            pmdTable.Ptl.Unlock();
+            return FaultResult.Ok; // changed meanwhile: retry the access
+        }
+
+        if (kernel.Machine.Memory.MapCount(Pte.Pfn(pmd)) != 1)
+        {
+            pmdTable.Ptl.Unlock();
+            throw new NotModelledException($"a write to the huge page at 0x{addr & ~(span - 1):x} of region '{vma.Name}' still shared after fork needs split_huge_pmd, which is not modelled");
+        }
+
+        // pmdp_set_access_flags: rights only grow, so no TLB can hold more than this.
+        Pte.SetPteAt(pmdTable.Entries, index, Pte.MkDirty(Pte.MkYoung(Pte.MkWrite(pmd))));
+        pmdTable.Ptl.Unlock();
+        return FaultResult.Ok;
     }
 
     /// <summary>zap_deposited_table: the PTE table kept under a huge PMD is freed at once (never hooked).</summary>
@@ -198,7 +233,7 @@ public sealed class Faults(Kernel kernel)
     }
 
     /// <summary>p4d_alloc / pud_alloc / pmd_alloc: the next table down, installed under page_table_lock.</summary>
-    private PtDesc? AllocUpper(MmStruct mm, PtDesc table, ulong addr)
+    internal PtDesc? AllocUpper(MmStruct mm, PtDesc table, ulong addr)
     {
         int index = _g.Index(addr, table.Level);
         ulong e = table.Entries[index];
@@ -234,7 +269,7 @@ public sealed class Faults(Kernel kernel)
     /// __pte_alloc: a PTE table under the PMD, installed under the PMD lock. <paramref name="huge"/>:
     /// the PMD maps a huge page (installed by a racing fault), so there is no PTE table.
     /// </summary>
-    private PtDesc? PteAlloc(PtDesc pmdTable, int index, out bool huge)
+    internal PtDesc? PteAlloc(PtDesc pmdTable, int index, out bool huge)
     {
         ulong e = pmdTable.Entries[index];
         huge = Pte.TransHuge(e);

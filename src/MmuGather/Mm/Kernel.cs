@@ -42,6 +42,7 @@ public sealed class Kernel
         Mremap = new Mremap(this);
         GupFast = new GupFast(this);
         Writeback = new Writeback(this);
+        Fork = new Fork(this);
     }
 
     public SimMachine Machine { get; }
@@ -93,6 +94,9 @@ public sealed class Kernel
     public GupFast GupFast { get; }
 
     public Writeback Writeback { get; }
+
+    /// <summary>fork's half of kernel/fork.c and mm/memory.c: dup_mmap and copy_page_range.</summary>
+    public Fork Fork { get; }
 
     /// <summary>The shared zero page: read faults on anonymous memory map it read-only.</summary>
     public int ZeroPfn { get; }

@@ -57,4 +57,11 @@ public enum KernelBug
     /// still stores through its TLB entry for the old address.
     /// </summary>
     MremapLateFlush = 1 << 12,
+
+    /// <summary>
+    /// fork's dup_mmap returns without its final flush_tlb_mm(oldmm) (a deliberately broken
+    /// kernel, scenarios/broken/): a parent CPU keeps its writable TLB entry for a page that
+    /// copy_present_pte write-protected and now shares with the child, and stores through it.
+    /// </summary>
+    ForkNoFlush = 1 << 22,
 }

@@ -20,6 +20,7 @@ public static class KernelBugs
         ("mprotect-no-flush", KernelBug.MprotectNoFlush),
         ("pte-accessible-no-pending", KernelBug.PteAccessibleIgnoresPendingFlush),
         ("mremap-late-flush", KernelBug.MremapLateFlush),
+        ("fork-no-flush", KernelBug.ForkNoFlush),
     ];
 
     public static IReadOnlyList<string> Names { get; } = s_all.Select(b => b.Name).ToArray();

@@ -306,7 +306,7 @@ public sealed class Mmap(Kernel kernel)
     private ulong AlignUp(ulong length) => (length + _g.PageSize - 1) & _g.PageMask;
 
     /// <summary>vma_link's file half: the mapping becomes visible to rmap walkers.</summary>
-    private static void LinkFileVma(Vma vma)
+    internal static void LinkFileVma(Vma vma)
     {
         if (vma.File is { } file)
         {

@@ -59,6 +59,9 @@ public static class Pte
 
     public static ulong MkYoung(ulong pte) => pte | PteBits.Accessed;
 
+    /// <summary>pte_mkold: clear the accessed bit (fork's copy in the child).</summary>
+    public static ulong MkOld(ulong pte) => pte & ~PteBits.Accessed;
+
     public static ulong MkWrite(ulong pte) => pte | PteBits.Write;
 
     public static ulong WrProtect(ulong pte) => pte & ~PteBits.Write;

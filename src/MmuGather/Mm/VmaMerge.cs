@@ -174,6 +174,9 @@ public sealed class VmaMerge
         return vma.AnonVma;
     }
 
+    /// <summary>anon_vma_fork: a forked vma gets an anon_vma of its own (chained to the parent's, which the model does not need).</summary>
+    internal AnonVma NewAnonVma() => new(_nextAnonVmaId++);
+
     /// <summary>
     /// VM_SPECIAL mappings never merge; a shared anonymous mapping is a shmem file of its own
     /// in Linux (shmem_zero_setup), so it never does either.

@@ -5,7 +5,7 @@ namespace MmuGather.Scenarios;
 /// <summary>Reads the <c>processes:</c> sequence of a scenario, with its threads and steps.</summary>
 internal static class ProcessReader
 {
-    private static readonly string[] s_processKeys = ["name", "threads", "footprint"];
+    private static readonly string[] s_processKeys = ["name", "threads", "footprint", "forked_from"];
     private static readonly string[] s_threadKeys = ["cpu", "cpus", "steps"];
 
     /// <summary>Reads all processes; thread CPUs are checked against <paramref name="cpus"/>.</summary>
@@ -30,6 +30,7 @@ internal static class ProcessReader
             processes.Add(process);
         }
 
+        ForkValidator.Validate(reader, processes);
         return processes;
     }
 
@@ -45,9 +46,14 @@ internal static class ProcessReader
         }
 
         List<ThreadSpec> threads = items.Select(item => ReadThread(reader, item, cpus)).ToList();
-        RegionValidator.Validate(reader, name, threads);
+        string? parent = map.Optional("forked_from") is { } fromNode ? reader.ReadName(fromNode, "forked_from") : null;
+        if (parent is null)
+        {
+            RegionValidator.Validate(reader, name, threads); // a child's regions are checked with its parent's (ForkValidator)
+        }
+
         ulong footprint = map.Optional("footprint") is { } f ? reader.ReadPageLength(f, "footprint") : 0;
-        return new ProcessSpec(name, threads, map.Line, footprint);
+        return new ProcessSpec(name, threads, map.Line, footprint) { ForkedFrom = parent };
     }
 
     private static ThreadSpec ReadThread(ScenarioNodeReader reader, YamlNode node, int cpus)

@@ -6,10 +6,12 @@ namespace MmuGather.Scenarios;
 /// </summary>
 internal static class RegionValidator
 {
-    public static void Validate(ScenarioNodeReader reader, string process, IReadOnlyList<ThreadSpec> threads)
+    /// <summary>Checks one process; <paramref name="inherited"/>: a forked process's parent's regions, by name, usable before any mmap of its own.</summary>
+    public static void Validate(ScenarioNodeReader reader, string process, IReadOnlyList<ThreadSpec> threads, IReadOnlyDictionary<string, MmapStep>? inherited = null)
     {
         List<Step> steps = threads.SelectMany(t => t.Steps).ToList();
         var defined = new Dictionary<string, MmapStep>(StringComparer.Ordinal);
+        var fromParent = inherited ?? new Dictionary<string, MmapStep>(StringComparer.Ordinal);
         foreach (Step step in steps)
         {
             if (step is MmapStep mmap)
@@ -25,10 +27,24 @@ internal static class RegionValidator
             }
             else if (RangeOf(step) is { } range)
             {
-                MmapStep region = Lookup(reader, process, defined, steps, step.Line, range.Region);
+                MmapStep region = fromParent.TryGetValue(range.Region, out MmapStep? parents) && !defined.ContainsKey(range.Region)
+                    ? parents
+                    : Lookup(reader, process, defined, steps, step.Line, range.Region);
                 CheckBounds(reader, step.Line, region, range.Offset, range.Length);
             }
         }
+    }
+
+    /// <summary>The regions a process's own mmap steps define, by name (the first definition of each).</summary>
+    public static Dictionary<string, MmapStep> Defined(IReadOnlyList<ThreadSpec> threads)
+    {
+        var defined = new Dictionary<string, MmapStep>(StringComparer.Ordinal);
+        foreach (MmapStep mmap in threads.SelectMany(t => t.Steps).OfType<MmapStep>())
+        {
+            defined.TryAdd(mmap.Name, mmap);
+        }
+
+        return defined;
     }
 
     private static void Define(ScenarioNodeReader reader, string process, Dictionary<string, MmapStep> defined, MmapStep mmap)

@@ -53,7 +53,15 @@ public sealed record KernelSpec(
 /// A process: its threads, and its <c>Footprint</c> in bytes (0: none): resident anonymous
 /// memory it starts with, outside every region (a language runtime's heap and code, say).
 /// </summary>
-public sealed record ProcessSpec(string Name, IReadOnlyList<ThreadSpec> Threads, int Line, ulong Footprint = 0);
+public sealed record ProcessSpec(string Name, IReadOnlyList<ThreadSpec> Threads, int Line, ulong Footprint = 0)
+{
+    /// <summary>
+    /// <c>forked_from: PARENT</c>: the process is created by a <c>fork</c> step of a thread of
+    /// PARENT (its threads start once that fork returned, with a copy of the parent's address
+    /// space and regions); null for a process that exists from the start.
+    /// </summary>
+    public string? ForkedFrom { get; init; }
+}
 
 /// <summary>A thread starting on <c>Cpu</c>; <c>AllowedCpus</c> is the mask it may run on (only <c>Cpu</c> unless <c>cpus:</c> lists more).</summary>
 public sealed record ThreadSpec(int Cpu, IReadOnlyList<Step> Steps, int Line, ulong AllowedCpus = 0)
@@ -86,6 +94,7 @@ public abstract record Step(int Line)
         ExitGroupStep => "exit_group",
         MprotectStep => "mprotect",
         MremapStep => "mremap",
+        ForkStep => "fork",
         _ => GetType().Name,
     };
 }
@@ -135,3 +144,9 @@ public sealed record ExitStep(int Line) : Step(Line);
 /// thread out tears the mm down (exit_mmap). Nothing may follow it in its thread.
 /// </summary>
 public sealed record ExitGroupStep(int Line) : Step(Line);
+
+/// <summary>
+/// <c>fork: { child: NAME }</c>: the thread forks; NAME is the process declared
+/// <c>forked_from</c> this one, whose threads start when the fork returns.
+/// </summary>
+public sealed record ForkStep(int Line, string Child) : Step(Line);

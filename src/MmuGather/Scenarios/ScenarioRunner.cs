@@ -30,13 +30,17 @@ public static class ScenarioRunner
             MaxPoints = r.MaxPoints,
         }, r.Pool);
 
+        var processes = new Dictionary<string, SimProcess>(StringComparer.Ordinal);
         foreach (ProcessSpec p in scenario.Processes)
         {
+            // A forked process's mm is made here, empty, and filled by its parent's fork step
+            // (the model allocates its pgd at the start of the run, not in the fork).
             if (sim.TryAddProcess(p.Name) is not { } process)
             {
                 continue; // ENOMEM at fork/exec: the process and its steps never run
             }
 
+            processes[p.Name] = process;
             process.Footprint = p.Footprint;
             foreach (ThreadSpec t in p.Threads)
             {
@@ -44,7 +48,23 @@ public static class ScenarioRunner
             }
         }
 
+        LinkForks(processes);
         return sim;
+    }
+
+    /// <summary>Each fork step's child learns which thread and step create it (a child whose pgd could not be had stays out).</summary>
+    private static void LinkForks(Dictionary<string, SimProcess> processes)
+    {
+        foreach (SimThread thread in processes.Values.SelectMany(p => p.Threads))
+        {
+            for (int i = 0; i < thread.Steps.Count; i++)
+            {
+                if (thread.Steps[i] is ScenarioStep { Step: ForkStep fork } && processes.TryGetValue(fork.Child, out SimProcess? child))
+                {
+                    child.ForkedBy(thread, i);
+                }
+            }
+        }
     }
 
     private static SimulationOptions Options(Scenario scenario, ulong seed)

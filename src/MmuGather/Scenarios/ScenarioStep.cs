@@ -17,6 +17,9 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
 
     public string Op => step.Op;
 
+    /// <summary>The parsed step this runs.</summary>
+    public Step Step => step;
+
     public int Line => step.Line;
 
     public void Execute(StepContext ctx)
@@ -98,6 +101,9 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
                 ctx.Process.GroupExiting = true;
                 ctx.Thread.Exited = true;
                 break;
+            case ForkStep s:
+                Fork(ctx, s);
+                break;
             default:
                 throw new ScenarioException(file, step.Line, $"step {step.GetType().Name} is not supported by the runner");
         }
@@ -106,6 +112,35 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
     /// <summary>The PROT_* word of an mprotect step as vm_flags (calc_vm_prot_bits).</summary>
     private static VmFlags ProtFlags(string prot) =>
         (prot.Contains('r') ? VmFlags.Read : 0) | (prot.Contains('w') ? VmFlags.Write : 0) | (prot.Contains('x') ? VmFlags.Exec : 0);
+
+    /// <summary>
+    /// fork: dup_mmap into the child's (empty) mm, then the child's threads may run. The child
+    /// knows the regions the parent's threads had mapped when the fork began (user space's view
+    /// at the call; a sibling's mmap or munmap racing the fork may or may not be in the copy).
+    /// A child whose pgd could not be allocated, or whose copy ran out of memory, never runs
+    /// (fork returned ENOMEM; counted as processes_not_started).
+    /// </summary>
+    private static void Fork(StepContext ctx, ForkStep s)
+    {
+        if (!ctx.Process.Children.TryGetValue(s.Child, out SimProcess? child))
+        {
+            return; // its mm could not be allocated: already counted as not started
+        }
+
+        var regions = ctx.Process.Regions.ToList();
+        bool copied = ctx.Kernel.Fork.DupMmap(ctx.Mm, child.Mm);
+        foreach (var (name, region) in regions)
+        {
+            child.Regions[name] = region;
+        }
+
+        if (!copied)
+        {
+            ctx.Kernel.Counters.Add(Counter.ProcessesNotStarted);
+        }
+
+        child.ForkState = copied ? ForkState.Running : ForkState.NotStarted;
+    }
 
     private static void Mmap(StepContext ctx, MmapStep s)
     {

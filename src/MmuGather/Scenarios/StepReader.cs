@@ -12,7 +12,7 @@ internal static class StepReader
     /// <summary>A touch may repeat its pass over the range at most this many times (every loop is bounded).</summary>
     public const long MaxRepeat = 1_000_000;
 
-    private static readonly string[] s_stepNames = ["mmap", "munmap", "madvise", "touch", "gup_fast", "writeback", "spin", "exit", "exit_group", "mprotect", "mremap"];
+    private static readonly string[] s_stepNames = ["mmap", "munmap", "madvise", "touch", "gup_fast", "writeback", "spin", "exit", "exit_group", "mprotect", "mremap", "fork"];
     private static readonly string[] s_bareSteps = ["spin", "exit", "exit_group"];
     private static readonly string[] s_mmapKeys = ["name", "length", "populate", "kind", "thp"];
     private static readonly string[] s_munmapKeys = ["region", "offset", "length"];
@@ -21,6 +21,7 @@ internal static class StepReader
     private static readonly string[] s_accessKeys = ["region", "write", "offset", "length"];
     private static readonly string[] s_touchKeys = ["region", "write", "offset", "length", "repeat"];
     private static readonly string[] s_writebackKeys = ["region", "repeat"];
+    private static readonly string[] s_forkKeys = ["child"];
     private static readonly string[] s_advices = ["dontneed"];
     private static readonly string[] s_mprotectKeys = ["region", "prot", "offset", "length"];
     private static readonly string[] s_prots = ["none", "r", "rw", "rx", "rwx"];
@@ -69,6 +70,7 @@ internal static class StepReader
             "spin" => NoArgs(new SpinStep(line)),
             "exit" => NoArgs(new ExitStep(line)),
             "exit_group" => NoArgs(new ExitGroupStep(line)),
+            "fork" => new ForkStep(line, reader.ReadName(Args(s_forkKeys).Required("child"), "child")),
             _ => throw reader.Error(node, $"unknown step '{name}' (expected one of: {string.Join(", ", s_stepNames)})"),
         };
     }

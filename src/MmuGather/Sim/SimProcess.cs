@@ -28,7 +28,40 @@ public sealed class SimProcess(string name, MmStruct mm)
     /// </summary>
     public bool GroupExiting { get; internal set; }
 
+    /// <summary>The process forked_from this one, by name (their fork steps find them here).</summary>
+    public Dictionary<string, SimProcess> Children { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Where this process comes from: pending, running (forked, or never forked: from the start), or not started.</summary>
+    public ForkState ForkState { get; internal set; } = ForkState.Running;
+
+    /// <summary>The parent's thread with the fork step, and that step's index (a forked process only).</summary>
+    public (SimThread Thread, int Step)? Forker { get; private set; }
+
+    /// <summary>Declares this process a child created by step <paramref name="step"/> of <paramref name="forker"/>.</summary>
+    public void ForkedBy(SimThread forker, int step)
+    {
+        Forker = (forker, step);
+        ForkState = ForkState.Pending;
+        forker.Process.Children[Name] = this;
+    }
+
+    /// <summary>The fork can no longer happen: its thread exited or went past the step without forking.</summary>
+    internal bool ForkAbandoned => ForkState == ForkState.Pending && Forker is var (t, step) && (t.Exited || t.NextStep > step);
+
     /// <summary>The exit_group step's start and its place in the run's steps, completed by the last thread out.</summary>
     internal (Simulation.StepStart From, int Slot)? GroupExitStep { get; set; }
 
+}
+
+/// <summary>A process's life before its threads run.</summary>
+public enum ForkState
+{
+    /// <summary>Forked, or a process of the scenario from the start: its threads run.</summary>
+    Running,
+
+    /// <summary>Waiting for its parent's fork step.</summary>
+    Pending,
+
+    /// <summary>The fork failed (ENOMEM) or never came: its threads exit without running (processes_not_started).</summary>
+    NotStarted,
 }

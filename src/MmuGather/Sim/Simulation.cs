@@ -54,6 +54,7 @@ public sealed class Simulation
             new LostWriteChecker(Machine.Memory, Shadow, Diag),
             new HashAfterUnlockChecker(Machine.Memory, Machine.Geometry, Diag),
             new StalePermissionChecker(Machine, Diag),
+            new CowStaleWriteChecker(Machine.Memory, Diag),
             _leak,
         ]);
         foreach (Checker c in _checkers)
@@ -177,6 +178,15 @@ public sealed class Simulation
     /// <summary>A thread's life, on its own carrier: its steps, the wait for the end, its exit.</summary>
     private void RunThread(SimThread t)
     {
+        if (!WaitForFork(t))
+        {
+            t.DiagStep = $"thread {t.Name} exits: its process was never forked";
+            Diag.Step = t.DiagStep;
+            _scheduler.SetUserMode(false);
+            ExitThread(t);
+            return;
+        }
+
         var ctx = new StepContext(Kernel, t.Process, t);
         if (t.Index == 0 && t.Process.Footprint > 0 && !t.Process.GroupExiting)
         {
@@ -230,6 +240,31 @@ public sealed class Simulation
 
         _scheduler.SetUserMode(false);
         ExitThread(t);
+    }
+
+    /// <summary>
+    /// A thread of a forked process waits (asleep, off its CPU) for its parent's fork step to
+    /// return. False: the fork failed, or its thread exited or went past it without forking;
+    /// the process is counted once in processes_not_started and its threads just exit.
+    /// </summary>
+    private bool WaitForFork(SimThread t)
+    {
+        SimProcess p = t.Process;
+        if (p.ForkState == ForkState.Running)
+        {
+            return true;
+        }
+
+        t.DiagStep = $"thread {t.Name} waits for its process to be forked";
+        Diag.Step = t.DiagStep;
+        Machine.Scheduler.SleepUntil(() => p.ForkState != ForkState.Pending || p.ForkAbandoned, "fork");
+        if (p.ForkAbandoned)
+        {
+            p.ForkState = ForkState.NotStarted;
+            Kernel.Counters.Add(Counter.ProcessesNotStarted);
+        }
+
+        return p.ForkState == ForkState.Running;
     }
 
     /// <summary>A sibling of an exit_group caller leaves: back in the kernel (signal delivery), do_exit.</summary>

@@ -74,7 +74,7 @@ public sealed class ScenarioParserTests
         { "unknown thread key", "name: t\nprocesses:\n  - name: app\n    threads:\n      - { cpu: 0, steps: [], prio: 1 }\n", 5, "unknown key 'prio' in a thread (expected one of: cpu, cpus, steps)" },
 
         // Steps.
-        { "unknown step", WithStep("- brk: {}"), 8, "unknown step 'brk' (expected one of: mmap, munmap, madvise, touch, gup_fast, writeback, spin, exit, exit_group, mprotect, mremap)" },
+        { "unknown step", WithStep("- brk: {}"), 8, "unknown step 'brk' (expected one of: mmap, munmap, madvise, touch, gup_fast, writeback, spin, exit, exit_group, mprotect, mremap, fork)" },
         { "unknown mmap key", WithStep("- mmap: { name: b2, lenght: 4096 }"), 8, "unknown key 'lenght' in 'mmap' (expected one of: name, length, populate, kind, thp)" },
         { "two keys in a step", WithStep("- mmap:\n            name: b2"), 8, "a step must have exactly one key, the step name, got 2 ('mmap', 'name')" },
         { "empty step mapping", WithStep("- {}"), 8, "a step must have exactly one key, the step name, got an empty mapping" },

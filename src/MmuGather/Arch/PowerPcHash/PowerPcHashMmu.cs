@@ -78,6 +78,10 @@ public sealed class PowerPcHashMmu : TranslationCacheMmu<HashFlush>
         return old;
     }
 
+    /// <summary>pmdp_set_wrprotect: the huge entry is exchanged, so it is invalidated as a cleared huge PMD is.</summary>
+    public override void PmdpSetWrprotect(MmStruct mm, ulong address, PtDesc pmdTable, int index) =>
+        PmdpSetWrprotectByExchange(mm, address, pmdTable, index);
+
     /// <summary>ptep_set_wrprotect: pte_update drops the write bit; the HPTE that still grants write goes the same way.</summary>
     public override void PtepSetWrprotect(MmStruct mm, ulong address, PtDesc table, int index)
     {

@@ -79,6 +79,10 @@ public sealed class S390Mmu(Kernel kernel) : ArchMmu(kernel)
         return old;
     }
 
+    /// <summary>pmdp_set_wrprotect: the huge entry is exchanged, so it is invalidated as a cleared huge PMD is.</summary>
+    public override void PmdpSetWrprotect(MmStruct mm, ulong address, PtDesc pmdTable, int index) =>
+        PmdpSetWrprotectByExchange(mm, address, pmdTable, index);
+
     /// <summary>ptep_set_wrprotect as ptep_xchg_lazy: the entry is rewritten read-only and invalidated with IPTE.</summary>
     public override void PtepSetWrprotect(MmStruct mm, ulong address, PtDesc table, int index)
     {

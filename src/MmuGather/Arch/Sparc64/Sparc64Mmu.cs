@@ -91,6 +91,10 @@ public sealed class Sparc64Mmu : TranslationCacheMmu<ulong>
         return old;
     }
 
+    /// <summary>pmdp_set_wrprotect: the huge entry is exchanged, so it is invalidated as a cleared huge PMD is.</summary>
+    public override void PmdpSetWrprotect(MmStruct mm, ulong address, PtDesc pmdTable, int index) =>
+        PmdpSetWrprotectByExchange(mm, address, pmdTable, index);
+
     /// <summary>ptep_set_wrprotect: a set_pte_at over a valid entry, so tlb_batch_add queues it too.</summary>
     public override void PtepSetWrprotect(MmStruct mm, ulong address, PtDesc table, int index)
     {
