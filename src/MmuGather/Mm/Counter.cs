@@ -85,4 +85,6 @@ public enum Counter
     TsbInvalidations,
     /// <summary>Direct flushes outside a gather (flush_tlb_range, flush_tlb_page, flush_tlb_mm: mremap, fork, ptep_clear_flush).</summary>
     DirectFlushes,
+    /// <summary>Huge PMDs split into a PTE table because a walker acted on part of the huge page (split_huge_pmd).</summary>
+    HugePmdSplits,
 }

@@ -141,6 +141,14 @@ public sealed class Faults(Kernel kernel)
         }
     }
 
+    /// <summary>pgtable_trans_huge_withdraw: take the PTE table deposited under a huge PMD, to hook it in its place.</summary>
+    internal PtDesc WithdrawForSplit(PtDesc pmdTable, int index)
+    {
+        bool found = _deposited.Remove((pmdTable.Pfn, index), out PtDesc? table);
+        kernel.Diag.Assert(found, "huge PMD {0} of table 0x{1:x} has no deposited table", index, pmdTable.Pfn);
+        return table!;
+    }
+
     private bool IsHugeMapped(MmStruct mm, ulong addr)
     {
         PtDesc table = mm.Pgd;

@@ -40,6 +40,7 @@ public sealed class Kernel
         Madvise = new Madvise(this);
         GupFast = new GupFast(this);
         Writeback = new Writeback(this);
+        HugePmdSplit = new HugePmdSplit(this);
     }
 
     public SimMachine Machine { get; }
@@ -71,6 +72,9 @@ public sealed class Kernel
     public ArchMmu Arch { get; }
 
     public Zap Zap { get; }
+
+    /// <summary>split_huge_pmd: a walker acting on part of a huge page splits its PMD first.</summary>
+    public HugePmdSplit HugePmdSplit { get; }
 
     public FreePgtables FreePgtables { get; }
 

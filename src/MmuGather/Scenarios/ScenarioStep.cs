@@ -125,12 +125,6 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
 
         ulong len = length ?? (region.Length - Math.Min(offset, region.Length));
         ulong start = region.Start + offset;
-        ulong huge = ctx.Kernel.Geometry.EntrySpan(1);
-        if (region.Thp && (start % huge != 0 || len % huge != 0))
-        {
-            throw new ScenarioException(file, step.Line, $"region '{name}' uses thp: offset and length must be multiples of 2 MiB (splitting a huge PMD is not modelled)");
-        }
-
         return (start, len);
     }
 

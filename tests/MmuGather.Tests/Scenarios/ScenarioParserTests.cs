@@ -60,7 +60,7 @@ public sealed class ScenarioParserTests
 
         // Kernel.
         { "unknown bug", "kernel: { bugs: [no-flush] }\n" + OneProcess, 1, $"unknown bug 'no-flush' (known: {string.Join(", ", ScenarioParser.KnownBugs)})" },
-        { "unknown kernel key", "kernel: { bug: [] }\n" + OneProcess, 1, "unknown key 'bug' in 'kernel' (expected one of: bugs, gather)" },
+        { "unknown kernel key", "kernel: { bug: [] }\n" + OneProcess, 1, "unknown key 'bug' in 'kernel' (expected one of: bugs, gather, flush_api)" },
 
         // Processes and threads.
         { "duplicate process", OneProcess + "  - name: app\n    threads:\n      - { cpu: 0, steps: [] }\n", 6, "process name 'app' is already used by the process on line 3" },
