@@ -159,6 +159,27 @@ public sealed class PhysicalMemory
         return -1;
     }
 
+    /// <summary>
+    /// Splits the huge folio headed by <paramref name="head"/> into base pages (split_folio):
+    /// each frame becomes an order-0 page with the head's reference and map counts, dirty and
+    /// anon state. The frames keep their generations: the translations that pointed at them
+    /// stay valid for what they map.
+    /// </summary>
+    public void SplitHuge(int head)
+    {
+        ref Frame h = ref _frames[head];
+        _diag.Assert(h.Order == _blockShift, "split of pfn 0x{0:x}, which heads no huge folio", head);
+        h.Order = 0;
+        for (int i = 1; i < 1 << _blockShift; i++)
+        {
+            ref Frame tail = ref _frames[head + i];
+            tail.RefCount = h.RefCount;
+            tail.MapCount = h.MapCount;
+            tail.Dirty = h.Dirty;
+            tail.Anon = h.Anon;
+        }
+    }
+
     /// <summary>Frees a frame (and its tail frames if it heads a huge folio). Bumps the generation.</summary>
     public void Free(int pfn)
     {

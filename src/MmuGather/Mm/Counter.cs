@@ -98,4 +98,6 @@ public enum Counter
     MremapFailed,
     /// <summary>Huge PMDs moved by move_huge_pmd.</summary>
     MremapHugePmdsMoved,
+    /// <summary>Huge PMDs split into a PTE table because a walker acted on part of the huge page (split_huge_pmd).</summary>
+    HugePmdSplits,
 }

@@ -144,7 +144,8 @@ public sealed class Faults(Kernel kernel)
     /// reused when it is mapped once again (the other process unmapped or exited), as
     /// wp_can_reuse_anon_folio would (simplified: the map count, not the reference count and
     /// PageAnonExclusive). A folio still shared would be split (__split_huge_pmd) and copied
-    /// at the PTE level: split_huge_pmd is not modelled, so that run is refused.
+    /// at the PTE level: the model cannot split a shared huge page (HugePmdSplit), so that
+    /// run is refused.
     /// </summary>
     private FaultResult DoHugePmdWpPage(Vma vma, PtDesc pmdTable, int index, ulong addr)
     {
@@ -160,7 +161,7 @@ public sealed class Faults(Kernel kernel)
         if (kernel.Machine.Memory.MapCount(Pte.Pfn(pmd)) != 1)
         {
             pmdTable.Ptl.Unlock();
-            throw new NotModelledException($"a write to the huge page at 0x{addr & ~(span - 1):x} of region '{vma.Name}' still shared after fork needs split_huge_pmd, which is not modelled");
+            throw new NotModelledException($"a write to the huge page at 0x{addr & ~(span - 1):x} of region '{vma.Name}' still shared after fork needs split_huge_pmd of a shared huge page, which is not modelled (the model splits the folio with its mapping)");
         }
 
         // pmdp_set_access_flags: rights only grow, so no TLB can hold more than this.
@@ -206,6 +207,14 @@ public sealed class Faults(Kernel kernel)
         {
             _deposited[(toTable.Pfn, toIndex)] = table;
         }
+    }
+
+    /// <summary>pgtable_trans_huge_withdraw: take the PTE table deposited under a huge PMD, to hook it in its place.</summary>
+    internal PtDesc WithdrawForSplit(PtDesc pmdTable, int index)
+    {
+        bool found = _deposited.Remove((pmdTable.Pfn, index), out PtDesc? table);
+        kernel.Diag.Assert(found, "huge PMD {0} of table 0x{1:x} has no deposited table", index, pmdTable.Pfn);
+        return table!;
     }
 
     private bool IsHugeMapped(MmStruct mm, ulong addr)

@@ -43,6 +43,7 @@ public sealed class Kernel
         GupFast = new GupFast(this);
         Writeback = new Writeback(this);
         Fork = new Fork(this);
+        HugePmdSplit = new HugePmdSplit(this);
     }
 
     public SimMachine Machine { get; }
@@ -74,6 +75,9 @@ public sealed class Kernel
     public ArchMmu Arch { get; }
 
     public Zap Zap { get; }
+
+    /// <summary>split_huge_pmd: a walker acting on part of a huge page splits its PMD first.</summary>
+    public HugePmdSplit HugePmdSplit { get; }
 
     public FreePgtables FreePgtables { get; }
 

@@ -71,8 +71,6 @@ public sealed class Mprotect(Kernel kernel)
         }
 
         // A split inside a huge page would need split_huge_pmd (vma_adjust_trans_huge).
-        RefuseHugeCut(vma, start);
-        RefuseHugeCut(vma, end);
         MmStruct mm = vma.Mm;
         Vma target = kernel.VmaMerge.MergeExistingRange(mm, vma, start, end, flags, _g.PageShift) ?? SplitOut(mm, vma, start, end);
         target.Flags = flags;
@@ -88,15 +86,6 @@ public sealed class Mprotect(Kernel kernel)
         }
 
         return target;
-    }
-
-    private void RefuseHugeCut(Vma vma, ulong addr)
-    {
-        ulong span = _g.EntrySpan(PageLevel.Pmd);
-        if ((vma.Flags & VmFlags.HugePage) != 0 && addr % span != 0 && addr > vma.Start && addr < vma.End)
-        {
-            throw new NotModelledException($"mprotect at 0x{addr:x} cuts the huge page at 0x{addr & ~(span - 1):x} of region '{vma.Name}': split_huge_pmd is not modelled");
-        }
     }
 
     /// <summary>
@@ -141,13 +130,16 @@ public sealed class Mprotect(Kernel kernel)
             ulong next = _g.AddrEnd(addr, end, PageLevel.Pmd);
             int index = _g.Index(addr, PageLevel.Pmd);
             ulong pmd = Pte.PtepGet(pmdTable.Entries, index);
+            if (Pte.TransHuge(pmd) && next - addr != _g.EntrySpan(PageLevel.Pmd))
+            {
+                // The range cuts the huge page (Linux splits it when __split_vma cuts the vma,
+                // vma_adjust_trans_huge): split the PMD, then change the PTEs of the part.
+                kernel.HugePmdSplit.Split(vma, pmdTable, index, addr);
+                pmd = Pte.PtepGet(pmdTable.Entries, index);
+            }
+
             if (Pte.TransHuge(pmd))
             {
-                if (next - addr != _g.EntrySpan(PageLevel.Pmd))
-                {
-                    throw new NotModelledException($"mprotect of [0x{addr:x}, 0x{next:x}) cuts a huge page of region '{vma.Name}': split_huge_pmd is not modelled");
-                }
-
                 ChangeHugePmd(tlb, vma, pmdTable, index, addr);
             }
             else if (Pte.Present(pmd))

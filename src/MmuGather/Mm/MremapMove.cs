@@ -89,12 +89,18 @@ internal sealed class MremapMove(Kernel kernel, Vma old, ulong oldAddr, Vma targ
         bool whole = extent == _g.EntrySpan(PageLevel.Pmd);
         if (Pte.TransHuge(Pte.PtepGet(oldPmd.Entries, oi)))
         {
-            if (!whole || !MoveHugePmd(oldPmd, oi, newPmd, ni))
+            if (whole && MoveHugePmd(oldPmd, oi, newPmd, ni))
             {
-                throw new NotModelledException($"mremap of [0x{oldAddr:x}, 0x{oldAddr + extent:x}) in '{old.Name}' moves part of a huge page (or onto a populated PMD): split_huge_pmd is not modelled");
+                return extent;
             }
 
-            return extent;
+            // Part of a huge page, or a populated PMD at the destination: move_page_tables
+            // splits the old PMD and moves its PTEs one by one.
+            kernel.HugePmdSplit.Split(old, oldPmd, oi, oldAddr);
+            if (Pte.None(Pte.PtepGet(oldPmd.Entries, oi)))
+            {
+                return extent; // zapped meanwhile: nothing left to move
+            }
         }
 
         if (whole && MoveNormalTable(oldPmd, newPmd, PageLevel.Pmd))

@@ -83,14 +83,15 @@ public sealed class Zap(Kernel kernel)
             ulong next = _g.AddrEnd(addr, end, 1);
             int index = _g.Index(addr, 1);
             ulong pmd = Pte.PtepGet(pmdTable.Entries, index);
+            if (Pte.TransHuge(pmd) && next - addr != _g.EntrySpan(PageLevel.Pmd))
+            {
+                // Part of a huge page: split the PMD, then zap the PTEs of the part.
+                kernel.HugePmdSplit.Split(vma, pmdTable, index, addr);
+                pmd = Pte.PtepGet(pmdTable.Entries, index);
+            }
+
             if (Pte.TransHuge(pmd))
             {
-                if (next - addr != _g.EntrySpan(1))
-                {
-                    ulong huge = addr & ~(_g.EntrySpan(1) - 1);
-                    throw new NotModelledException($"[0x{addr:x}, 0x{next:x}) cuts the huge page at 0x{huge:x} of region '{vma.Name}': split_huge_pmd is not modelled");
-                }
-
                 if (ZapHugePmd(tlb, vma, pmdTable, index, addr))
                 {
                     pmd = 0;

@@ -164,11 +164,6 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
     {
         var (start, oldLen) = Range(ctx, s.Region, 0, null);
         Region region = ctx.Process.Regions[s.Region];
-        if (region.Thp && s.Length % ctx.Kernel.Geometry.EntrySpan(1) != 0)
-        {
-            throw new ScenarioException(file, step.Line, $"region '{s.Region}' uses thp: the new length must be a multiple of 2 MiB (splitting a huge PMD is not modelled)");
-        }
-
         if (ctx.Kernel.Mremap.DoMremap(ctx.Mm, start, oldLen, s.Length, s.MayMove) is { } moved)
         {
             ctx.Process.Regions[s.Region] = region with { Start = moved, Length = s.Length };
@@ -195,12 +190,6 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
 
         ulong len = length ?? (region.Length - Math.Min(offset, region.Length));
         ulong start = region.Start + offset;
-        ulong huge = ctx.Kernel.Geometry.EntrySpan(1);
-        if (region.Thp && (start % huge != 0 || len % huge != 0))
-        {
-            throw new ScenarioException(file, step.Line, $"region '{name}' uses thp: offset and length must be multiples of 2 MiB (splitting a huge PMD is not modelled)");
-        }
-
         return (start, len);
     }
 

@@ -4,14 +4,14 @@ namespace MmuGather.Tests.Cli;
 
 /// <summary>
 /// How <c>explore</c> reports runs that do not simply pass or fail: a run the model refuses (a
-/// step cuts a huge PMD, which it does not model), PCT's turns pre-run ending so, and a run
+/// step splits a pinned huge PMD, which it does not model), PCT's turns pre-run ending so, and a run
 /// with more violations than are kept. Each still gets the summary, its seed and its replay.
 /// </summary>
 public sealed class ExploreOutcomeTests : IDisposable
 {
     /// <summary>
-    /// Thread 1 unmaps one page of region a while thread 0 unmaps a and maps a THP region b
-    /// in its place: when b is already there the page cuts b's huge PMD, and the run is refused.
+    /// Thread 0 unmaps one page of a THP region while thread 1 pins its start with gup_fast:
+    /// when the split meets the pin, the run is refused.
     /// </summary>
     private const string RacyRefusal = """
         name: racy-refusal
@@ -21,12 +21,12 @@ public sealed class ExploreOutcomeTests : IDisposable
             threads:
               - cpu: 0
                 steps:
-                  - mmap: { name: a, length: 4MiB }
-                  - munmap: { region: a }
                   - mmap: { name: b, length: 4MiB, populate: true, thp: true }
+                  - munmap: { region: b, offset: 4KiB, length: 4KiB }
               - cpu: 1
                 steps:
-                  - munmap: { region: a, offset: 4KiB, length: 4KiB }
+                  - touch: { region: b, length: 8KiB }
+                  - gup_fast: { region: b, length: 8KiB }
         """;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("mmugather-explore-outcome-").FullName;
@@ -51,7 +51,7 @@ public sealed class ExploreOutcomeTests : IDisposable
         Assert.Empty(root.GetProperty("bad_runs").EnumerateArray());
         JsonElement first = root.GetProperty("refused_runs")[0];
         string refusal = first.GetProperty("refusal").GetString()!;
-        Assert.StartsWith($"{file}:13: thread app/1 step 1 (munmap, line 13): ", refusal);
+        Assert.StartsWith($"{file}:9: thread app/0 step 2 (munmap, line 9): ", refusal);
         Assert.EndsWith("the model refuses this run", refusal);
 
         CliRun again = CliHarness.Run(ShellWords.Split(first.GetProperty("replay").GetString()!).Skip(1).ToArray());
@@ -70,14 +70,32 @@ public sealed class ExploreOutcomeTests : IDisposable
         Assert.Equal(2, explore.ExitCode);
         Assert.Matches(@"\n  refused runs \(not modelled\) +[1-9][0-9]*\n", explore.Stdout);
         Assert.Contains("\nbad runs: none\n\nrefused runs: ", explore.Stdout);
-        Assert.Matches(@"\n  run [0-9]+, seed [0-9]+\n    refused: .*:13: thread app/1 step 1 \(munmap, line 13\): .*\n    replay with: mmugather replay ", explore.Stdout);
+        Assert.Matches(@"\n  run [0-9]+, seed [0-9]+\n    refused: .*:9: thread app/0 step 2 \(munmap, line 9\): .*\n    replay with: mmugather replay ", explore.Stdout);
     }
 
     [Fact]
     public void PctPreRunThatIsRefusedIsListedWithItsRunReplayAndTheSummaryIsPrinted()
     {
-        // Three tries at the page: under the turns strategy the third comes after b is mapped.
-        string yaml = RacyRefusal + "\n          - munmap: { region: a, offset: 4KiB, length: 4KiB }\n          - munmap: { region: a, offset: 4KiB, length: 4KiB }\n";
+        // The parent unmaps one page of a huge page it shares with its child since the fork:
+        // the split a shared huge page needs is refused under every strategy, turns included.
+        const string yaml = """
+            name: pre-run-refused
+            machine: { arch: x86, cpus: 2, memory: 4GiB }
+            processes:
+              - name: app
+                threads:
+                  - cpu: 0
+                    steps:
+                      - mmap: { name: b, length: 4MiB, populate: true, thp: true }
+                      - fork: { child: kid }
+                      - munmap: { region: b, offset: 4KiB, length: 4KiB }
+              - name: kid
+                forked_from: app
+                threads:
+                  - cpu: 1
+                    steps:
+                      - touch: { region: b }
+            """;
         string file = Write("pre-run-refused.yaml", yaml);
 
         CliRun explore = CliHarness.Run("explore", file, "--runs", "4", "--strategy", "pct", "--format", "json");
@@ -90,7 +108,7 @@ public sealed class ExploreOutcomeTests : IDisposable
         Assert.Equal(-1, preRun.GetProperty("run").GetInt64());
         Assert.Equal("turns", preRun.GetProperty("strategy").GetString());
         Assert.Equal($"mmugather run {file} --seed 1", preRun.GetProperty("replay").GetString());
-        Assert.Contains("step 3 (munmap, line 15)", preRun.GetProperty("refusal").GetString(), StringComparison.Ordinal);
+        Assert.Contains("step 3 (munmap, line 10)", preRun.GetProperty("refusal").GetString(), StringComparison.Ordinal);
 
         CliRun again = CliHarness.Run("run", file, "--seed", "1");
 

@@ -54,7 +54,7 @@ public sealed class TranslationShadow : Observer
         {
             foreach (Debt d in _debts[cpu])
             {
-                if (d.Pfn == pfn)
+                if (d.Maps(pfn))
                 {
                     va = d.Start;
                     return true;
@@ -78,7 +78,7 @@ public sealed class TranslationShadow : Observer
 
         foreach (Debt d in _debts[cpu])
         {
-            if (!d.Table && d.Pfn == pfn)
+            if (!d.Table && d.Maps(pfn))
             {
                 return true;
             }
@@ -239,8 +239,11 @@ public sealed class TranslationShadow : Observer
                 throw new InvalidOperationException($"translation shadow: more than {MaxDebtsPerCpu} unflushed entries on CPU{cpu}");
             }
 
-            _debts[cpu].Add(new Debt(asid, start, end, pfn, table, installedSeq));
-            _owedByFrame.At(pfn)++;
+            // A huge leaf maps all its frames: once its PMD is split, each may be freed alone.
+            int frames = table ? 1 : (int)((end - start) >> _geometry.PageShift);
+            var debt = new Debt(asid, start, end, pfn, frames, table, installedSeq);
+            _debts[cpu].Add(debt);
+            CountFrames(debt, +1);
         }
     }
 
@@ -255,7 +258,7 @@ public sealed class TranslationShadow : Observer
             bool kindMatches = d.Table ? tables : leaves;
             if (kindMatches && (asid < 0 || d.Asid == asid) && d.Start < end && d.End > start)
             {
-                _owedByFrame.At(d.Pfn)--;
+                CountFrames(d, -1);
             }
             else
             {
@@ -361,5 +364,17 @@ public sealed class TranslationShadow : Observer
     }
 
     /// <summary>A translation a CPU may still use; InstalledSeq is when it was installed if during an operation (else 0).</summary>
-    private readonly record struct Debt(int Asid, ulong Start, ulong End, int Pfn, bool Table, long InstalledSeq);
+    private void CountFrames(Debt d, int delta)
+    {
+        for (int i = 0; i < d.Frames; i++)
+        {
+            _owedByFrame.At(d.Pfn + i) += delta;
+        }
+    }
+
+    /// <summary>An invalidation a CPU still owes: of a leaf mapping <see cref="Frames"/> frames from <see cref="Pfn"/>, or of a table pointer.</summary>
+    private readonly record struct Debt(int Asid, ulong Start, ulong End, int Pfn, int Frames, bool Table, long InstalledSeq)
+    {
+        public bool Maps(int pfn) => pfn >= Pfn && pfn < Pfn + Frames;
+    }
 }
