@@ -10,6 +10,7 @@ internal static class Libc
 {
     public const int ProtRead = 1;
     public const int ProtWrite = 2;
+    public const int ProtExec = 4;
     public const int MapShared = 0x01;
     public const int MapPrivate = 0x02;
     public const int MapAnonymous = 0x20;
@@ -38,6 +39,9 @@ internal static class Libc
 
     [DllImport("libc", SetLastError = true)]
     public static extern int munmap(IntPtr addr, nuint length);
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern int mprotect(IntPtr addr, nuint length, int prot);
 
     [DllImport("libc", SetLastError = true)]
     public static extern int madvise(IntPtr addr, nuint length, int advice);

@@ -43,6 +43,15 @@ public class FidelityCorpusTests
         Assert.Contains("exit-group-spin", names); // exit_group while a sibling spins
         Assert.Contains("file-shared-dirty-spin", names);
         Assert.Contains("mm-switch", names);
+        foreach (long n in new long[] { 1, 16, 512, 9678 })
+        {
+            Assert.Contains($"mprotect-{n}-spin", names); // rw -> r -> rw with a spinning sibling
+        }
+
+        Assert.Contains("mprotect-none-spin", names);
+        Assert.Contains("mprotect-split-spin", names); // a vma split and merged back
+        Assert.Contains("mprotect-thp-spin", names);
+        Assert.Contains("mprotect-file-shared-spin", names);
     }
 
     [NativeTheory]
