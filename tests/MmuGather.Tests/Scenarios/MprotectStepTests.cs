@@ -54,11 +54,14 @@ public class MprotectStepTests
         Assert.Contains("2 MiB", e.What);
     }
 
-    [Fact]
-    public void ADowngradeWithASpinningSiblingCostsOneShootdownAndStoresAfterItFault()
+    [Theory]
+    [InlineData("current")]
+    [InlineData("percpu-2.6")]
+    public void ADowngradeWithASpinningSiblingCostsOneShootdownAndStoresAfterItFault(string gather)
     {
-        RunResult r = TestScenarios.Run("""
+        RunResult r = TestScenarios.Run($$"""
             name: t
+            kernel: { gather: {{gather}} }
             processes:
               - name: app
                 threads:
