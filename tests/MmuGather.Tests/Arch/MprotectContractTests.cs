@@ -25,25 +25,15 @@ public class MprotectContractTests
         select new object[] { arch, c.Name };
 
     /// <summary>CPU1 stores (caching writable entries), CPU0 mprotects, then both store again; CPU2 runs the mm too.</summary>
-    private static string Yaml(string arch, string map, string prot) => $$"""
-        name: mprotect-contract
-        machine: { arch: {{arch}}, cpus: 3, memory: 512MiB }
-        processes:
-          - name: app
-            threads:
-              - cpu: 0
-                steps:
-                  - mmap: { name: b, {{map}} }
-                  - mprotect: { region: b, prot: {{prot}} }
-                  - touch: { region: b, write: true }
-              - cpu: 1
-                steps:
-                  - touch: { region: b, write: true }
-                  - touch: { region: b, write: true }
-              - cpu: 2
-                steps:
-                  - spin
-        """;
+    private static string Yaml(string arch, string map, string prot) => CacheScenarios.Yaml(
+        arch,
+        3,
+        [
+            [$"mmap: {{ name: b, {map} }}", $"mprotect: {{ region: b, prot: {prot} }}", "touch: { region: b, write: true }"],
+            ["touch: { region: b, write: true }", "touch: { region: b, write: true }"],
+            ["spin"],
+        ],
+        memory: "512MiB");
 
     [Theory]
     [MemberData(nameof(Cases))]
