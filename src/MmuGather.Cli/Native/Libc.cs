@@ -10,6 +10,7 @@ internal static class Libc
 {
     public const int ProtRead = 1;
     public const int ProtWrite = 2;
+    public const int ProtExec = 4;
     public const int MapShared = 0x01;
     public const int MapPrivate = 0x02;
     public const int MapAnonymous = 0x20;
@@ -43,6 +44,9 @@ internal static class Libc
     /// <summary>mremap(2) without MREMAP_FIXED: the variadic new_address is never read.</summary>
     [DllImport("libc", SetLastError = true)]
     public static extern IntPtr mremap(IntPtr oldAddress, nuint oldSize, nuint newSize, int flags);
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern int mprotect(IntPtr addr, nuint length, int prot);
 
     [DllImport("libc", SetLastError = true)]
     public static extern int madvise(IntPtr addr, nuint length, int advice);

@@ -71,6 +71,7 @@ internal sealed class TurnOrder
         MunmapStep s => mapped.Contains(s.Region),
         MadviseStep s => mapped.Contains(s.Region),
         MremapStep s => mapped.Contains(s.Region),
+        MprotectStep s => mapped.Contains(s.Region),
         TouchStep s => mapped.Contains(s.Region),
         WritebackStep s => mapped.Contains(s.Region),
         GupFastStep s => mapped.Contains(s.Region),

@@ -154,6 +154,8 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
                 return WithRange(a.Region, a.Offset, a.Length, (_, start, len) => DontNeed(start, len));
             case TouchStep t:
                 return WithRange(t.Region, t.Offset, t.Length, (r, start, len) => Touch(r, start, len, t.Write, t.Repeat));
+            case MprotectStep p:
+                return WithRange(p.Region, p.Offset, p.Length, (r, start, len) => Mprotect(r, start, len, p.Prot));
             case WritebackStep w:
                 return WithRange(w.Region, 0, null, (r, _, _) =>
                 {
@@ -241,6 +243,19 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
         return action(r, r.Start + (nint)offset, len);
     }
 
+    /// <summary>mprotect(2) of the range; the region remembers the new rights for its touches.</summary>
+    private static string Mprotect(NativeRegion r, IntPtr start, ulong len, string prot)
+    {
+        int bits = (prot.Contains('r') ? Libc.ProtRead : 0) | (prot.Contains('w') ? Libc.ProtWrite : 0) | (prot.Contains('x') ? Libc.ProtExec : 0);
+        if (Libc.mprotect(start, (nuint)len, bits) != 0)
+        {
+            return "error: mprotect: " + Libc.ErrnoText(Libc.Errno);
+        }
+
+        Array.Fill(r.Prot, (byte)bits, (int)(((ulong)start - (ulong)r.Start) >> 12), (int)(len >> 12));
+        return "ok";
+    }
+
     private static string Touch(NativeRegion r, IntPtr start, ulong len, bool write, int repeat)
     {
         // The kernel says which pages are mapped (mincore fails with ENOMEM over a page no vma
@@ -248,7 +263,10 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
         // of made (the runtime would turn the signal into a crash), after the accesses before
         // it, as the model does. mincore into a reused buffer: nothing allocated, no fault of
         // the worker's own in the step's count.
+        // A page mprotect made inaccessible (or read-only, for a store) faults the same way.
         ulong? hole = FirstUnmapped((ulong)start, (ulong)start + len);
+        ulong? forbidden = r.FirstForbidden((ulong)start, hole ?? ((ulong)start + len), write);
+        hole = forbidden ?? hole;
         long pages = (long)(((hole ?? ((ulong)start + len)) - (ulong)start) >> 12);
         int sink = 0;
         for (int pass = 0; pass < repeat; pass++)

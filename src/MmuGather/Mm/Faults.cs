@@ -43,6 +43,14 @@ public sealed class Faults(Kernel kernel)
     /// <summary>populate_vma_page_range: fault in [start, end); writes for private writable mappings.</summary>
     public FaultResult Populate(Vma vma, ulong start, ulong end)
     {
+        if (!vma.Accessible)
+        {
+            // populate_vma_page_range: GUP refuses a PROT_NONE vma (check_vma_flags, -EFAULT)
+            // and mm_populate goes on with the next one. A racing mprotect(PROT_NONE) between
+            // mmap's unlock and the populate gets here.
+            return FaultResult.Ok;
+        }
+
         bool write = vma.Writable && !vma.IsShared;
         ulong addr = start;
         while (addr < end)

@@ -43,7 +43,7 @@ public sealed class Mprotect(Kernel kernel)
         ulong end = start + ((length + _g.PageSize - 1) & _g.PageMask);
         long op = kernel.BeginOperation("mprotect", mm, start, end);
         mm.MmapLock.DownWrite();
-        Gather tlb = Gather.TlbGatherMmu(kernel, mm);
+        var tlb = new ProtectionFlush(kernel, mm);
         ulong at = start;
         while (at < end && mm.FindVma(at) is { } vma && vma.Start <= at)
         {
@@ -53,7 +53,7 @@ public sealed class Mprotect(Kernel kernel)
             at = to;
         }
 
-        tlb.TlbFinishMmu();
+        tlb.Finish();
         mm.MmapLock.UpWrite();
         kernel.EndOperation(op, "mprotect", mm, start, end);
     }
@@ -63,7 +63,7 @@ public sealed class Mprotect(Kernel kernel)
     /// neighbour with the new flags (vma_modify_flags tries vma_merge_existing_range first) or
     /// split it out of its vma, set the flags, and change the page tables.
     /// </summary>
-    private void MprotectFixup(Gather tlb, Vma vma, ulong start, ulong end, VmFlags flags)
+    private void MprotectFixup(ProtectionFlush tlb, Vma vma, ulong start, ulong end, VmFlags flags)
     {
         if (flags == vma.Flags)
         {
@@ -93,14 +93,15 @@ public sealed class Mprotect(Kernel kernel)
     /// entry the vma's new protection (vma->vm_page_prot), recording in the gather what must
     /// be flushed.
     /// </summary>
-    private void ChangeProtection(Gather tlb, Vma vma, ulong start, ulong end)
+    private void ChangeProtection(ProtectionFlush tlb, Vma vma, ulong start, ulong end)
     {
-        PtDesc table = vma.Mm.Pgd;
-        ChangeUpperRange(tlb, vma, table, start, end);
+        tlb.StartVma();
+        ChangeUpperRange(tlb, vma, vma.Mm.Pgd, start, end);
+        tlb.EndVma();
     }
 
     /// <summary>change_p4d_range / change_pud_range: descend to the PMD tables.</summary>
-    private void ChangeUpperRange(Gather tlb, Vma vma, PtDesc table, ulong addr, ulong end)
+    private void ChangeUpperRange(ProtectionFlush tlb, Vma vma, PtDesc table, ulong addr, ulong end)
     {
         if (table.Level == PageLevel.Pmd)
         {
@@ -123,7 +124,7 @@ public sealed class Mprotect(Kernel kernel)
     }
 
     /// <summary>change_pmd_range: a huge PMD as a whole (change_huge_pmd), else its PTE table; cond_resched per PMD.</summary>
-    private void ChangePmdRange(Gather tlb, Vma vma, PtDesc pmdTable, ulong addr, ulong end)
+    private void ChangePmdRange(ProtectionFlush tlb, Vma vma, PtDesc pmdTable, ulong addr, ulong end)
     {
         do
         {
@@ -159,7 +160,7 @@ public sealed class Mprotect(Kernel kernel)
     /// put back; an entry whose old translation a CPU must not keep is added to the gather's
     /// range (tlb_flush_pte_range). The flush itself waits for tlb_finish_mmu.
     /// </summary>
-    private void ChangePteRange(Gather tlb, Vma vma, PtDesc pte, ulong addr, ulong end)
+    private void ChangePteRange(ProtectionFlush tlb, Vma vma, PtDesc pte, ulong addr, ulong end)
     {
         pte.Ptl.Lock();
         if (pte.Unhooked)
@@ -188,7 +189,7 @@ public sealed class Mprotect(Kernel kernel)
         pte.Ptl.Unlock();
     }
 
-    private void ChangeOnePte(Gather tlb, Vma vma, PtDesc pte, int index, ulong addr)
+    private void ChangeOnePte(ProtectionFlush tlb, Vma vma, PtDesc pte, int index, ulong addr)
     {
         kernel.Machine.Charge(kernel.Machine.Costs.ZapPte);
         MmStruct mm = vma.Mm;
@@ -203,7 +204,7 @@ public sealed class Mprotect(Kernel kernel)
     /// kept, and on most architectures flushed at once), modified and set back under the PMD
     /// lock; the gather records the whole huge page (tlb_flush_pmd_range).
     /// </summary>
-    private void ChangeHugePmd(Gather tlb, Vma vma, PtDesc pmdTable, int index, ulong addr)
+    private void ChangeHugePmd(ProtectionFlush tlb, Vma vma, PtDesc pmdTable, int index, ulong addr)
     {
         pmdTable.Ptl.Lock();
         if (!Pte.TransHuge(Pte.PtepGet(pmdTable.Entries, index)))
@@ -260,7 +261,7 @@ public sealed class Mprotect(Kernel kernel)
     /// Tell the observers a translation lost rights, and add it to the gather's range if the
     /// architecture says a stale copy must go (pte_needs_flush / huge_pmd_needs_flush).
     /// </summary>
-    private void RecordFlush(Gather tlb, MmStruct mm, ulong addr, int level, ulong old, ulong updated)
+    private void RecordFlush(ProtectionFlush tlb, MmStruct mm, ulong addr, int level, ulong old, ulong updated)
     {
         bool lost = (Pte.Valid(old) && !Pte.Valid(updated)) || (Pte.Write(old) && !Pte.Write(updated));
         if (lost)
@@ -270,7 +271,7 @@ public sealed class Mprotect(Kernel kernel)
 
         if (kernel.Arch.PteNeedsFlush(old, updated) && !kernel.Has(KernelBug.MprotectNoFlush))
         {
-            tlb.FlushLevelRange(level, addr, _g.EntrySpan(level));
+            tlb.Record(level, addr, _g.EntrySpan(level));
         }
     }
 }

@@ -4,6 +4,7 @@ namespace MmuGather.Swarm;
 internal sealed class SwarmProcessDraw(SwarmRandom rng, SwarmFeatures features, ulong unit, bool thp)
 {
     private static readonly string[] s_kinds = ["anon", "file-shared", "file-private"];
+    private static readonly string[] s_prots = ["none", "r", "rw", "rw", "rx", "rwx"];
 
     private readonly List<(string Name, ulong Length, bool File)> _regions = [];
 
@@ -26,6 +27,12 @@ internal sealed class SwarmProcessDraw(SwarmRandom rng, SwarmFeatures features, 
         // same addresses (the races of the bug zoo need two zaps, or a zap and a fault, at once).
         var (name, length, file) = rng.OneIn(2) ? _regions[rng.Next(Math.Min(2, _regions.Count))] : rng.Pick(_regions);
         int roll = rng.Next(file ? 11 : 10);
+        if (rng.OneIn(8))
+        {
+            // mprotect takes rights away (touches then fault, or race it) and gives them back.
+            return Range(SwarmStepKind.Mprotect, name, length) with { Prot = rng.Pick(s_prots) };
+        }
+
         return roll switch
         {
             < 3 => Range(SwarmStepKind.Munmap, name, length),

@@ -27,6 +27,9 @@ public sealed record SwarmStep(SwarmStepKind Kind)
     /// <summary>touch and writeback: passes (1 is not written).</summary>
     public int Repeat { get; init; } = 1;
 
+    /// <summary>mprotect only: the rights (none, r, rw, rx, rwx).</summary>
+    public string Prot { get; init; } = "r";
+
     /// <summary>True for the steps that take a region, offset and length.</summary>
-    public bool IsRange => Kind is SwarmStepKind.Munmap or SwarmStepKind.Madvise or SwarmStepKind.Touch or SwarmStepKind.GupFast;
+    public bool IsRange => Kind is SwarmStepKind.Munmap or SwarmStepKind.Madvise or SwarmStepKind.Touch or SwarmStepKind.GupFast or SwarmStepKind.Mprotect;
 }

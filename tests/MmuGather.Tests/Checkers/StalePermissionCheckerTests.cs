@@ -1,6 +1,7 @@
 using MmuGather.Explore;
 using MmuGather.Scenarios;
 using MmuGather.Sim;
+using MmuGather.Tests.Arch;
 using MmuGather.Tests.Sim;
 
 namespace MmuGather.Tests.Checkers;
@@ -13,23 +14,15 @@ namespace MmuGather.Tests.Checkers;
 public class StalePermissionCheckerTests
 {
     /// <summary>CPU1 stores to the region, CPU0 mprotects it (to <paramref name="prot"/>), CPU1 stores (and loads) again.</summary>
-    private static string StoreProtectStore(string prot, string bugs, string arch = "x86") => $$"""
-        name: store-protect-store
-        machine: { arch: {{arch}}, cpus: 2, memory: 256MiB }
-        kernel: { bugs: [{{bugs}}] }
-        processes:
-          - name: app
-            threads:
-              - cpu: 0
-                steps:
-                  - mmap: { name: buf, length: 64KiB, populate: true }
-                  - mprotect: { region: buf, prot: {{prot}} }
-              - cpu: 1
-                steps:
-                  - touch: { region: buf, write: true, repeat: 3 }
-                  - touch: { region: buf, write: true }
-                  - touch: { region: buf }
-        """;
+    private static string StoreProtectStore(string prot, string bugs, string arch = "x86") => CacheScenarios.Yaml(
+        arch,
+        2,
+        [
+            ["mmap: { name: buf, length: 64KiB, populate: true }", $"mprotect: {{ region: buf, prot: {prot} }}"],
+            ["touch: { region: buf, write: true, repeat: 3 }", "touch: { region: buf, write: true }", "touch: { region: buf }"],
+        ],
+        memory: "256MiB",
+        bugs: bugs);
 
     [Fact]
     public void TheShippedBrokenScenarioFiresOnlyStalePermission()
@@ -65,20 +58,19 @@ public class StalePermissionCheckerTests
     }
 
     [Theory]
-    [InlineData("x86")]
-    [InlineData("arm64")]
-    [InlineData("ppc-hash")]
-    public void SilentOverExploredInterleavingsOfTheRace(string arch)
+    [InlineData("x86", Strategies.Random)]
+    [InlineData("x86", Strategies.Pct)]
+    [InlineData("arm64", Strategies.Random)]
+    [InlineData("arm64", Strategies.Pct)]
+    [InlineData("ppc-hash", Strategies.Random)]
+    [InlineData("ppc-hash", Strategies.Pct)]
+    public void SilentOverExploredInterleavingsOfTheRace(string arch, string strategy)
     {
-        Scenario s = TestScenarios.Parse(StoreProtectStore("r", "", arch));
-        foreach (string strategy in new[] { Strategies.Random, Strategies.Pct })
-        {
-            ExploreSummary sum = Explorer.Explore(s, new ExploreOptions { Runs = 200, BaseSeed = 3, Strategy = strategy, Jobs = 2 });
+        var options = new ExploreOptions { Runs = 200, BaseSeed = 3, Strategy = strategy, Jobs = 2 };
 
-            Assert.Equal(200, sum.RunsDone);
-            Assert.Equal(0, sum.RunsWithViolations);
-            Assert.Equal(0, sum.RunsFailed);
-        }
+        ExploreSummary sum = Explorer.Explore(TestScenarios.Parse(StoreProtectStore("r", "", arch)), options);
+
+        Assert.Equal((200, 0, 0), (sum.RunsDone, sum.RunsWithViolations, sum.RunsFailed));
     }
 
     [Fact]

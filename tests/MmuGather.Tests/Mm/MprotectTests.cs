@@ -144,6 +144,18 @@ public class MprotectTests
     }
 
     [Fact]
+    public void PopulateSkipsAVmaARacingMprotectMadeInaccessible()
+    {
+        var (_, k, mm) = Machine();
+        ulong a = Map(k, mm, 4 * Page, populate: false);
+        k.Mprotect.DoMprotect(mm, a, 4 * Page, VmFlags.None);
+
+        Assert.Equal(FaultResult.Ok, k.Faults.Populate(Assert.Single(mm.Vmas), a, a + (4 * Page)));
+
+        Assert.Equal(0UL, Leaf(k, mm, a)); // nothing mapped: a valid entry there would let every access through
+    }
+
+    [Fact]
     public void AWholeHugePageChangesAtThePmdAndACutSplitsIt()
     {
         var (_, k, mm) = Machine();

@@ -49,6 +49,16 @@ public class FidelityCorpusTests
         {
             Assert.Contains($"mremap-move-{n}-spin", names);
         }
+
+        foreach (long n in new long[] { 1, 16, 512, 9678 })
+        {
+            Assert.Contains($"mprotect-{n}-spin", names); // rw -> r -> rw with a spinning sibling
+        }
+
+        Assert.Contains("mprotect-none-spin", names);
+        Assert.Contains("mprotect-split-spin", names); // a vma split and merged back
+        Assert.Contains("mprotect-thp-spin", names);
+        Assert.Contains("mprotect-file-shared-spin", names);
     }
 
     [NativeTheory]

@@ -1,21 +1,15 @@
 using MmuGather.Scenarios;
 using MmuGather.Sim;
+using MmuGather.Tests.Arch;
 
 namespace MmuGather.Tests.Scenarios;
 
 /// <summary>The mprotect step: parsing, its file:line errors, and what a run of it reports.</summary>
 public class MprotectStepTests
 {
-    private static string Scenario(string mprotect, string region = "length: 64KiB, populate: true") => $$"""
-        name: t
-        processes:
-          - name: app
-            threads:
-              - cpu: 0
-                steps:
-                  - mmap: { name: buf, {{region}} }
-                  - mprotect: {{mprotect}}
-        """;
+    /// <summary>One thread: the mmap of buf (line 9), then the mprotect step (line 10).</summary>
+    private static string Scenario(string mprotect, string region = "length: 64KiB, populate: true") =>
+        CacheScenarios.Yaml("x86", 1, [[$"mmap: {{ name: buf, {region} }}", $"mprotect: {mprotect}"]]);
 
     [Fact]
     public void ParsesRegionProtOffsetAndLength()
@@ -23,7 +17,7 @@ public class MprotectStepTests
         Scenario s = TestScenarios.Parse(Scenario("{ region: buf, prot: rx, offset: 4KiB, length: 8KiB }"));
 
         Step step = s.Processes[0].Threads[0].Steps[1];
-        Assert.Equal(new MprotectStep(8, "buf", "rx", 4096, 8192), step);
+        Assert.Equal(new MprotectStep(10, "buf", "rx", 4096, 8192), step);
         Assert.Equal("mprotect", step.Op);
     }
 
@@ -39,7 +33,7 @@ public class MprotectStepTests
     {
         ScenarioException e = Assert.Throws<ScenarioException>(() => TestScenarios.Parse(Scenario(args)));
 
-        Assert.Equal(8, e.Line);
+        Assert.Equal(10, e.Line);
         Assert.Contains(mentions, e.What);
     }
 
@@ -54,23 +48,16 @@ public class MprotectStepTests
         Assert.Empty(r.Violations);
     }
 
-    [Fact]
-    public void ADowngradeWithASpinningSiblingCostsOneShootdownAndStoresAfterItFault()
+    [Theory]
+    [InlineData("current")]
+    [InlineData("percpu-2.6")]
+    public void ADowngradeWithASpinningSiblingCostsOneShootdownAndStoresAfterItFault(string gather)
     {
-        RunResult r = TestScenarios.Run("""
-            name: t
-            processes:
-              - name: app
-                threads:
-                  - cpu: 0
-                    steps:
-                      - mmap: { name: buf, length: 64KiB, populate: true }
-                      - mprotect: { region: buf, prot: r }
-                      - touch: { region: buf, write: true }
-                  - cpu: 1
-                    steps:
-                      - spin
-            """);
+        string yaml = CacheScenarios.Yaml(
+            "x86",
+            2,
+            [["mmap: { name: buf, length: 64KiB, populate: true }", "mprotect: { region: buf, prot: r }", "touch: { region: buf, write: true }"], ["spin"]]);
+        RunResult r = TestScenarios.Run(yaml.Replace("kernel: { bugs: [] }", $"kernel: {{ gather: {gather} }}", StringComparison.Ordinal));
 
         Assert.True(r.Clean);
         Assert.Equal(1, TestScenarios.StepOf(r, "mprotect").TlbShootdownIpis);
