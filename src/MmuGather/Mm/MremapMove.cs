@@ -46,7 +46,11 @@ internal sealed class MremapMove(Kernel kernel, Vma old, ulong oldAddr, Vma targ
         _tlb = kernel.FlushApi == FlushApi.Gather ? Gather.TlbGatherMmu(kernel, _mm) : null;
         while (oldAddr < oldEnd)
         {
-            kernel.CondResched();
+            if (_tlb?.MayReschedule ?? true)
+            {
+                kernel.CondResched(); // not inside the 2.6-era per-CPU gather (preemption off)
+            }
+
             ulong extent = MoveOneExtent(oldEnd);
             oldAddr += extent;
             newAddr += extent;

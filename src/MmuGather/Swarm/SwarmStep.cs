@@ -27,6 +27,9 @@ public sealed record SwarmStep(SwarmStepKind Kind)
     /// <summary>touch and writeback: passes (1 is not written).</summary>
     public int Repeat { get; init; } = 1;
 
+    /// <summary>mremap only: MREMAP_MAYMOVE (<see cref="Length"/> is the new length).</summary>
+    public bool MayMove { get; init; }
+
     /// <summary>True for the steps that take a region, offset and length.</summary>
     public bool IsRange => Kind is SwarmStepKind.Munmap or SwarmStepKind.Madvise or SwarmStepKind.Touch or SwarmStepKind.GupFast;
 }

@@ -12,4 +12,5 @@ public enum SwarmStepKind
     Spin,
     Exit,
     ExitGroup,
+    Mremap,
 }
