@@ -147,6 +147,7 @@ internal sealed class WorkerThread(ThreadSpec spec, Dictionary<string, NativeReg
                 return Mmap(m);
             case MunmapStep u:
                 return WithRange(u.Region, u.Offset, u.Length, (_, start, len) =>
+                    len == 0 ? "ok (nothing: an mremap left the region shorter than the offset)" :
                     Libc.munmap(start, (nuint)len) == 0 ? "ok" : "error: munmap: " + Libc.ErrnoText(Libc.Errno));
             case MremapStep r:
                 return WithRange(r.Region, 0, null, (region, start, len) => Mremap(r, region, start, len));

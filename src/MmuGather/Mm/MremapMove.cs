@@ -46,7 +46,11 @@ internal sealed class MremapMove(Kernel kernel, Vma old, ulong oldAddr, Vma targ
         _tlb = kernel.FlushApi == FlushApi.Gather ? Gather.TlbGatherMmu(kernel, _mm) : null;
         while (oldAddr < oldEnd)
         {
-            kernel.CondResched();
+            if (_tlb?.MayReschedule ?? true)
+            {
+                kernel.CondResched(); // not inside the 2.6-era per-CPU gather (preemption off)
+            }
+
             ulong extent = MoveOneExtent(oldEnd);
             oldAddr += extent;
             newAddr += extent;
@@ -55,7 +59,7 @@ internal sealed class MremapMove(Kernel kernel, Vma old, ulong oldAddr, Vma targ
         if (_lateEnd > _lateStart)
         {
             // Bug switch mremap-late-flush: the pre-eb66ae030829 flush, after every PTE lock is gone.
-            Flush(_lateStart, _lateEnd, PageLevel.Pte);
+            Flush(_lateStart, _lateEnd, PageLevel.Pte, gathered: true);
         }
 
         _tlb?.TlbFinishMmu();
@@ -206,7 +210,10 @@ internal sealed class MremapMove(Kernel kernel, Vma old, ulong oldAddr, Vma targ
             Pte.SetPteAt(newTable.Entries, ni, entry);
             PublishMovedLeaves(kernel.TableOf(entry), oldAddr & ~(span - 1), newAddr & ~(span - 1));
             kernel.Counters.Add(Counter.MremapTablesMoved);
-            Flush(oldAddr, oldAddr + span, level);
+
+            // flush_tlb_range: a base-page stride over the span (every moved PTE may be cached),
+            // not the PMD stride of a huge page.
+            Flush(oldAddr, oldAddr + span, PageLevel.Pte, gathered: false);
         }
 
         if (newLock != oldLock)
@@ -268,7 +275,7 @@ internal sealed class MremapMove(Kernel kernel, Vma old, ulong oldAddr, Vma targ
         kernel.Faults.MoveDepositedTable(oldPmd, oi, newPmd, ni);
         kernel.Arch.SetPteAt(_mm, newAddr, newPmd, ni, pmd);
         kernel.Counters.Add(Counter.MremapHugePmdsMoved);
-        Flush(oldAddr, oldAddr + _g.EntrySpan(PageLevel.Pmd), PageLevel.Pmd);
+        Flush(oldAddr, oldAddr + _g.EntrySpan(PageLevel.Pmd), PageLevel.Pmd, gathered: false); // flush_pmd_tlb_range
         if (newPmd.Ptl != oldPmd.Ptl)
         {
             newPmd.Ptl.Unlock();
@@ -317,7 +324,7 @@ internal sealed class MremapMove(Kernel kernel, Vma old, ulong oldAddr, Vma targ
         }
         else if (forceFlush)
         {
-            Flush(oldAddr, oldAddr + extent, PageLevel.Pte);
+            Flush(oldAddr, oldAddr + extent, PageLevel.Pte, gathered: true);
         }
 
         if (newPte.Ptl != oldPte.Ptl)
@@ -331,10 +338,12 @@ internal sealed class MremapMove(Kernel kernel, Vma old, ulong oldAddr, Vma targ
 
     /// <summary>
     /// The flush of a moved range: flush_tlb_range (flush_pmd_tlb_range for a huge PMD) as 6.18
-    /// does, or, with <see cref="FlushApi.Gather"/>, the gather's range so far (which the moved
-    /// entries widened) flushed at the same point.
+    /// does, or, with <see cref="FlushApi.Gather"/>, the gather's range flushed at the same
+    /// point. <paramref name="gathered"/>: move_ptes already widened the gather by each moved
+    /// entry's old address (only those, where flush_tlb_range takes the whole extent); a moved
+    /// table or huge PMD is recorded here.
     /// </summary>
-    private void Flush(ulong start, ulong end, int level)
+    private void Flush(ulong start, ulong end, int level, bool gathered)
     {
         if (_tlb is null)
         {
@@ -342,7 +351,7 @@ internal sealed class MremapMove(Kernel kernel, Vma old, ulong oldAddr, Vma targ
             return;
         }
 
-        if (level > PageLevel.Pte)
+        if (!gathered)
         {
             _tlb.FlushLevelRange(level, start, end - start);
         }

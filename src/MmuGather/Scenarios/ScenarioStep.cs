@@ -55,7 +55,11 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
                 break;
             case MunmapStep s:
                 var (mStart, mLen) = Range(ctx, s.Region, s.Offset, s.Length);
-                ctx.Kernel.Mmap.DoMunmap(ctx.Mm, mStart, mLen);
+                if (mLen > 0) // an mremap may have shrunk the region below the offset: nothing left to its end
+                {
+                    ctx.Kernel.Mmap.DoMunmap(ctx.Mm, mStart, mLen);
+                }
+
                 break;
             case MremapStep s:
                 Mremap(ctx, s);

@@ -26,7 +26,7 @@ internal sealed class SwarmProcessDraw(SwarmRandom rng, SwarmFeatures features, 
         // Half the time one of the process's first two regions: threads then pile onto the
         // same addresses (the races of the bug zoo need two zaps, or a zap and a fault, at once).
         var (name, length, file) = rng.OneIn(2) ? _regions[rng.Next(Math.Min(2, _regions.Count))] : rng.Pick(_regions);
-        int roll = rng.Next(file ? 11 : 10);
+        int roll = rng.Next(file ? 12 : 11);
         if (rng.OneIn(8))
         {
             // mprotect takes rights away (touches then fault, or race it) and gives them back.
@@ -39,6 +39,7 @@ internal sealed class SwarmProcessDraw(SwarmRandom rng, SwarmFeatures features, 
             < 5 => Range(SwarmStepKind.Madvise, name, length),
             < 8 => Range(SwarmStepKind.Touch, name, length) with { Write = rng.OneIn(2), Repeat = rng.OneIn(10) ? rng.Between(2, 3) : 1 },
             < 10 => Range(SwarmStepKind.GupFast, name, length) with { Write = rng.OneIn(2) },
+            10 => Mremap(name, length),
             _ => new SwarmStep(SwarmStepKind.Writeback) { Region = name, Repeat = rng.Between(1, 2) },
         };
     }
@@ -65,6 +66,13 @@ internal sealed class SwarmProcessDraw(SwarmRandom rng, SwarmFeatures features, 
         < 9 => rng.Between(17, 128),
         _ => rng.Between(129, 600),
     };
+
+    /// <summary>mremap of the whole region to 1 to 2x its mmap length in units (a shrink, a growth, or a move).</summary>
+    private SwarmStep Mremap(string name, ulong length)
+    {
+        ulong units = length / unit;
+        return new SwarmStep(SwarmStepKind.Mremap) { Region = name, Length = unit * (ulong)rng.Between(1, (int)(2 * units)), MayMove = rng.OneIn(2) };
+    }
 
     private SwarmStep Range(SwarmStepKind kind, string name, ulong length)
     {

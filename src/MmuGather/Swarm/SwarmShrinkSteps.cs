@@ -111,6 +111,21 @@ public static class SwarmShrinkSteps
             yield break;
         }
 
+        if (step.Kind == SwarmStepKind.Mremap)
+        {
+            if (step.MayMove)
+            {
+                yield return step with { MayMove = false };
+            }
+
+            if (step.Length is { } n && n / unit > 1)
+            {
+                yield return step with { Length = unit * (n / unit / 2) };
+            }
+
+            yield break;
+        }
+
         if (step.IsRange && (step.Offset is not null || step.Length is not null))
         {
             yield return step with { Offset = null, Length = null };

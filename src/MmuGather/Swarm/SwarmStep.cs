@@ -30,6 +30,9 @@ public sealed record SwarmStep(SwarmStepKind Kind)
     /// <summary>mprotect only: the rights (none, r, rw, rx, rwx).</summary>
     public string Prot { get; init; } = "r";
 
+    /// <summary>mremap only: MREMAP_MAYMOVE (<see cref="Length"/> is the new length).</summary>
+    public bool MayMove { get; init; }
+
     /// <summary>True for the steps that take a region, offset and length.</summary>
     public bool IsRange => Kind is SwarmStepKind.Munmap or SwarmStepKind.Madvise or SwarmStepKind.Touch or SwarmStepKind.GupFast or SwarmStepKind.Mprotect;
 }

@@ -13,4 +13,5 @@ public enum SwarmStepKind
     Exit,
     ExitGroup,
     Mprotect,
+    Mremap,
 }

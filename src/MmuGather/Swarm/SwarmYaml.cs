@@ -108,6 +108,7 @@ public static class SwarmYaml
         SwarmStepKind.GupFast => $"gup_fast: {{ {string.Join(", ", RangeArgs(s, AccessArgs(s, withRepeat: false)))} }}",
         SwarmStepKind.Writeback => s.Repeat > 1 ? $"writeback: {{ region: {s.Region}, repeat: {s.Repeat} }}" : $"writeback: {{ region: {s.Region} }}",
         SwarmStepKind.Mprotect => $"mprotect: {{ {string.Join(", ", RangeArgs(s, [$"prot: {s.Prot}"]))} }}",
+        SwarmStepKind.Mremap => $"mremap: {{ region: {s.Region}, length: {Length(s.Length ?? 0)}{(s.MayMove ? ", may_move: true" : "")} }}",
         SwarmStepKind.Spin => "spin",
         SwarmStepKind.ExitGroup => "exit_group",
         _ => "exit",

@@ -137,6 +137,17 @@ public class MremapTests
     }
 
     [Fact]
+    public void AMunmapToTheEndOfARegionShrunkBelowItsOffsetUnmapsNothing()
+    {
+        // Swarm finding: the validator allows the offset (the mmap's length), the region is
+        // shorter by then; "to the end of the region" is an empty range, not a bad request.
+        RunResult r = TestScenarios.Run(Remap(13, 1, mremapArgs: "may_move: false", after: "- munmap: { region: buf, offset: 24KiB }"));
+
+        Assert.Empty(r.Violations);
+        Assert.Equal(0, TestScenarios.StepOf(r, "munmap").PagesFreed);
+    }
+
+    [Fact]
     public void LaterStepsMayUseTheGrownLength()
     {
         // The validator allows a touch of the grown range (it would reject 128 KiB of a 64 KiB mmap).

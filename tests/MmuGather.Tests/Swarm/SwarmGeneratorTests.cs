@@ -44,7 +44,7 @@ public class SwarmGeneratorTests
         string all = string.Concat(s_first.Select(s => SwarmYaml.Render(s)));
         string[] wanted =
         [
-            "mmap:", "munmap:", "madvise:", "touch:", "gup_fast:", "writeback:", "- spin\n", "- exit\n", "- exit_group\n",
+            "mmap:", "munmap:", "madvise:", "touch:", "gup_fast:", "writeback:", "- spin\n", "- exit\n", "- exit_group\n", "mremap:", "may_move: true",
             "populate: true", "kind: file-shared", "kind: file-private", "thp: true", "write: true", "repeat:",
             "offset:", "length:", "cpus: [", "tlb: {", "walk_cache: {", "gather: percpu-2.6", "gather: current",
             "site: user-page", "site: page-table", "site: gather-batch", "site: table-batch", "name: p2",

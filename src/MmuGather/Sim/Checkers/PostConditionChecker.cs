@@ -16,7 +16,7 @@ public sealed class PostConditionChecker(TranslationShadow shadow, Diagnostics d
 {
     public override string Name => "post-condition";
 
-    public override string ExaminedWhat => "returns of munmap, madvise and exit";
+    public override string ExaminedWhat => "returns of munmap, madvise, mremap and exit";
 
     public override void OperationReturned(long id, string operation, int asid, ulong start, ulong end)
     {
