@@ -85,4 +85,9 @@ public enum Counter
     TsbInvalidations,
     /// <summary>Direct flushes outside a gather (flush_tlb_range, flush_tlb_page, flush_tlb_mm: mremap, fork, ptep_clear_flush).</summary>
     DirectFlushes,
+
+    // ---- fork (Mm/Fork.cs) ----
+
+    /// <summary>Anonymous pages fork copied for the child at once because they may be pinned for DMA (copy_present_page).</summary>
+    ForkPinnedCopies,
 }

@@ -18,6 +18,7 @@ public static class KernelBugs
         ("nested-flush-resets-freed-tables", KernelBug.NestedFlushResetsFreedTables),
         ("ppc-hash-late-flush", KernelBug.PpcHashLateFlush),
         ("fork-no-flush", KernelBug.ForkNoFlush),
+        ("gup-fast-fork-race", KernelBug.GupFastForkRace),
     ];
 
     public static IReadOnlyList<string> Names { get; } = s_all.Select(b => b.Name).ToArray();

@@ -54,6 +54,7 @@ public sealed class Simulation
             new LostWriteChecker(Machine.Memory, Shadow, Diag),
             new HashAfterUnlockChecker(Machine.Memory, Machine.Geometry, Diag),
             new CowStaleWriteChecker(Machine.Memory, Diag),
+            new PinnedCowChecker(Machine.Memory, Diag),
             _leak,
         ]);
         foreach (Checker c in _checkers)

@@ -237,6 +237,26 @@ public class ForkTests
         Assert.Equal(api == "linux" ? 1 : 0, written.Counters["direct_flushes"]);
     }
 
+    [Fact]
+    public void APagePinnedWhenForkLooksIsCopiedForTheChildAndGupFastNeverKeepsASharedPin()
+    {
+        // gup_fast pins the buffer on CPU 1 while thread 0 forks: where fork finds a page
+        // pinned it copies it for the child (copy_present_page) and the parent keeps it
+        // writable; where gup_fast overlaps the copy it drops its pins (write_protect_seq).
+        Scenario s = ScenarioParser.ParseFile(Cli.RepositoryRoot.Combine("scenarios/bugs/gup-fast-fork-race.yaml"));
+        s = s with { Kernel = s.Kernel with { Bugs = [] } };
+        long copies = 0;
+        for (ulong seed = 1; seed <= 150; seed++)
+        {
+            RunResult r = ScenarioRunner.Run(s, seed, settings: new RunSettings { Strategy = Strategies.Random });
+
+            Assert.Empty(r.Violations);
+            copies += r.Counters["fork_pinned_copies"];
+        }
+
+        Assert.True(copies > 0, "fork never found a pinned page");
+    }
+
     internal static Simulation Build(string yaml) => ScenarioRunner.Build(TestScenarios.Parse(yaml));
 
     /// <summary>The leaf entry mapping va in mm (a huge PMD, or a PTE), or 0.</summary>
