@@ -257,6 +257,28 @@ public class ForkTests
         Assert.True(copies > 0, "fork never found a pinned page");
     }
 
+    [Theory]
+    [InlineData(6)] // the child's PUD table
+    [InlineData(7)] // its PMD table
+    [InlineData(8)] // its PTE table
+    public void AForkThatRunsOutOfPageTablesFailsAndLeavesNothingBehind(int nth)
+    {
+        // Page-table allocations: the parent's pgd, the child's (made with the run), then the
+        // parent's PUD, PMD and PTE tables for buf; the fork's come after.
+        string yaml = ForkOf(
+            "- mmap: { name: buf, length: 64KiB, populate: true }",
+            child: "- touch: { region: buf, write: true }",
+            afterFork: "- touch: { region: buf, write: true }")
+            .Replace("machine: { arch: x86, cpus: 2 }", $"machine: {{ arch: x86, cpus: 2, fail_alloc: [{{ site: page-table, nth: {nth} }}] }}", StringComparison.Ordinal);
+
+        RunResult r = TestScenarios.Run(yaml);
+
+        Assert.Empty(r.Violations); // the leak checker among them: the child's partial copy is torn down
+        Assert.Equal(1, r.Counters["processes_not_started"]);
+        Assert.DoesNotContain(r.Steps, s => s.Thread.StartsWith("child", StringComparison.Ordinal));
+        Assert.Equal(16, r.Counters["pages_freed"] + r.Teardown["pages_freed"]);
+    }
+
     internal static Simulation Build(string yaml) => ScenarioRunner.Build(TestScenarios.Parse(yaml));
 
     /// <summary>The leaf entry mapping va in mm (a huge PMD, or a PTE), or 0.</summary>
