@@ -3,7 +3,7 @@ using MmuGather.Machine;
 namespace MmuGather.Mm;
 
 /// <summary>
-/// fork's copy of an address space (kernel/fork.c dup_mmap, mm/memory.c copy_page_range down
+/// fork's copy of an address space (dup_mmap: kernel/fork.c, mm/mmap.c in recent kernels; mm/memory.c copy_page_range down
 /// to copy_present_pte and mm/huge_memory.c copy_huge_pmd), as in Linux 6.18:
 /// <code>
 /// parent CPU0 (fork)                       parent CPU1 (sibling, user mode)
