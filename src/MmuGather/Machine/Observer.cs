@@ -75,6 +75,12 @@ public abstract class Observer
     /// </summary>
     public virtual void LeafProtected(int asid, ulong va, int level, int pfn) { }
 
+    /// <summary>gup_fast (FOLL_PIN) of asid returned these frames pinned to its caller (a DMA may write them until the unpin).</summary>
+    public virtual void PagesPinned(int asid, IReadOnlyList<int> pfns) { }
+
+    /// <summary>The caller of a successful gup_fast released its pins (unpin_user_pages).</summary>
+    public virtual void PagesUnpinned(int asid, IReadOnlyList<int> pfns) { }
+
     /// <summary>A user-visible operation (munmap, madvise, exit) on [start, end) began; <paramref name="id"/> pairs it with its return.</summary>
     public virtual void OperationStarted(long id, string operation, int asid, ulong start, ulong end) { }
 

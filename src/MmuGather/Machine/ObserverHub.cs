@@ -18,6 +18,8 @@ public sealed class ObserverHub : Observer
     private Observer[] _tlbInvalidated = [];
     private Observer[] _asidRetired = [];
     private Observer[] _userAccess = [];
+    private Observer[] _pagesPinned = [];
+    private Observer[] _pagesUnpinned = [];
     private Observer[] _tableRead = [];
     private Observer[] _ipiSent = [];
     private Observer[] _ipiDelivered = [];
@@ -63,6 +65,8 @@ public sealed class ObserverHub : Observer
         _tableUnhooked = With(nameof(TableUnhooked));
         _leafInstalled = With(nameof(LeafInstalled));
         _leafProtected = With(nameof(LeafProtected));
+        _pagesPinned = With(nameof(PagesPinned));
+        _pagesUnpinned = With(nameof(PagesUnpinned));
         _operationStarted = With(nameof(OperationStarted));
         _operationCovers = With(nameof(OperationCovers));
         _operationReturned = With(nameof(OperationReturned));
@@ -215,6 +219,22 @@ public sealed class ObserverHub : Observer
         foreach (Observer o in _leafProtected)
         {
             o.LeafProtected(asid, va, level, pfn);
+        }
+    }
+
+    public override void PagesPinned(int asid, IReadOnlyList<int> pfns)
+    {
+        foreach (Observer o in _pagesPinned)
+        {
+            o.PagesPinned(asid, pfns);
+        }
+    }
+
+    public override void PagesUnpinned(int asid, IReadOnlyList<int> pfns)
+    {
+        foreach (Observer o in _pagesUnpinned)
+        {
+            o.PagesUnpinned(asid, pfns);
         }
     }
 

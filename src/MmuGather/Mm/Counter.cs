@@ -100,4 +100,9 @@ public enum Counter
     MremapHugePmdsMoved,
     /// <summary>Huge PMDs split into a PTE table because a walker acted on part of the huge page (split_huge_pmd).</summary>
     HugePmdSplits,
+
+    // ---- fork (Mm/Fork.cs) ----
+
+    /// <summary>Anonymous pages fork copied for the child at once because they may be pinned for DMA (copy_present_page).</summary>
+    ForkPinnedCopies,
 }

@@ -3,7 +3,7 @@ using MmuGather.Machine;
 namespace MmuGather.Mm;
 
 /// <summary>
-/// fork's copy of an address space (kernel/fork.c dup_mmap, mm/memory.c copy_page_range down
+/// fork's copy of an address space (dup_mmap: kernel/fork.c, mm/mmap.c in recent kernels; mm/memory.c copy_page_range down
 /// to copy_present_pte and mm/huge_memory.c copy_huge_pmd), as in Linux 6.18:
 /// <code>
 /// parent CPU0 (fork)                       parent CPU1 (sibling, user mode)
@@ -26,9 +26,10 @@ namespace MmuGather.Mm;
 /// tlb_finish_mmu flushes that range instead of the whole mm.
 ///
 /// <para>Not modelled: VM_WIPEONFORK / VM_DONTCOPY, uffd-wp, swap and migration entries,
-/// the early copy of pinned anonymous pages (folio_try_dup_anon_rmap failing: pins are
-/// taken and dropped inside one gup_fast step here), the lock break every 32 entries inside
-/// a PTE table (the model breaks between tables).</para>
+/// the lock break every 32 entries inside a PTE table (the model breaks between tables),
+/// the preallocation dance of copy_present_page (the model allocates the child's copy under
+/// the locks), and a pinned huge PMD (copy_huge_pmd would split it; pins are taken and
+/// dropped within one gup_fast step, so fork shares a huge page pinned meanwhile).</para>
 /// </summary>
 public sealed class Fork(Kernel kernel)
 {
@@ -50,7 +51,7 @@ public sealed class Fork(Kernel kernel)
         foreach (Vma src in oldmm.Vmas.ToList())
         {
             Vma dst = DupVma(mm, src);
-            if (VmaNeedsCopy(src) && !CopyRange(tlb, dst, src, oldmm.Pgd, mm.Pgd, src.Start, src.End))
+            if (VmaNeedsCopy(src) && !CopyPageRange(tlb, dst, src))
             {
                 copied = false;
                 break;
@@ -101,6 +102,28 @@ public sealed class Fork(Kernel kernel)
 
     /// <summary>is_cow_mapping: private (VM_MAYWRITE without VM_SHARED; every mapping here may write).</summary>
     private static bool IsCowMapping(Vma vma) => !vma.IsShared;
+
+    /// <summary>
+    /// copy_page_range: for a COW mapping, write_protect_seq is odd around the copy, so that a
+    /// concurrent gup_fast cannot keep a pin on a page this copy shares (57efa1fe5957; the
+    /// <see cref="KernelBug.GupFastForkRace"/> switch reverts it).
+    /// </summary>
+    private bool CopyPageRange(Gather? tlb, Vma dst, Vma src)
+    {
+        bool seq = IsCowMapping(src) && !kernel.Has(KernelBug.GupFastForkRace);
+        if (seq)
+        {
+            src.Mm.WriteProtectSeq++; // raw_write_seqcount_begin
+        }
+
+        bool ok = CopyRange(tlb, dst, src, src.Mm.Pgd, dst.Mm.Pgd, src.Start, src.End);
+        if (seq)
+        {
+            src.Mm.WriteProtectSeq++; // raw_write_seqcount_end
+        }
+
+        return ok;
+    }
 
     /// <summary>copy_p4d/pud/pmd_range: the child's tables are allocated where the parent has some.</summary>
     private bool CopyRange(Gather? tlb, Vma dst, Vma src, PtDesc srcTable, PtDesc dstTable, ulong addr, ulong end)
@@ -153,8 +176,7 @@ public sealed class Fork(Kernel kernel)
             return false;
         }
 
-        CopyPteRange(tlb, dst, src, kernel.TableOf(pmd), dstPte, addr, next);
-        return true;
+        return CopyPteRange(tlb, dst, src, kernel.TableOf(pmd), dstPte, addr, next);
     }
 
     /// <summary>
@@ -162,18 +184,19 @@ public sealed class Fork(Kernel kernel)
     /// around the run of write-protects (the hash and TSB back-ends drain their batch when it
     /// is left, before the locks go), then a reschedule point.
     /// </summary>
-    private void CopyPteRange(Gather? tlb, Vma dst, Vma src, PtDesc srcPte, PtDesc dstPte, ulong addr, ulong end)
+    private bool CopyPteRange(Gather? tlb, Vma dst, Vma src, PtDesc srcPte, PtDesc dstPte, ulong addr, ulong end)
     {
+        bool ok = true;
         dstPte.Ptl.Lock();
         srcPte.Ptl.Lock();
         kernel.Diag.Assert(!srcPte.Unhooked, "fork found an unhooked PTE table under the mmap write lock");
         kernel.Arch.EnterLazyMmuMode();
-        for (ulong va = addr; va != end; va += _g.PageSize)
+        for (ulong va = addr; ok && va != end; va += _g.PageSize)
         {
             int i = _g.Index(va, PageLevel.Pte);
             if (Pte.Present(Pte.PtepGet(srcPte.Entries, i)))
             {
-                CopyPresentPte(tlb, dst, src, srcPte, dstPte, i, va);
+                ok = CopyPresentPte(tlb, dst, src, srcPte, dstPte, i, va);
             }
         }
 
@@ -185,25 +208,42 @@ public sealed class Fork(Kernel kernel)
         {
             kernel.CondResched();
         }
+
+        return ok;
     }
 
     /// <summary>
     /// copy_present_pte for one entry: the page gains a reference and a mapping (the zero page
     /// neither: vm_normal_page is NULL); a writable entry of a COW mapping is write-protected in
-    /// the parent and copied read-only; the child's entry is old, and clean if shared.
+    /// the parent and copied read-only; the child's entry is old, and clean if shared. An
+    /// anonymous page that may be pinned for DMA is copied for the child at once instead
+    /// (copy_present_page, 70e806e4e645): the parent keeps it writable. False: no memory.
     /// </summary>
-    private void CopyPresentPte(Gather? tlb, Vma dst, Vma src, PtDesc srcPte, PtDesc dstPte, int index, ulong va)
+    private bool CopyPresentPte(Gather? tlb, Vma dst, Vma src, PtDesc srcPte, PtDesc dstPte, int index, ulong va)
     {
         ulong pte = Pte.PtepGet(srcPte.Entries, index);
+        int pfn = Pte.Pfn(pte);
+        bool anon = !Pte.IsSpecial(pte) && kernel.Machine.Memory.IsAnon(pfn);
+        if (anon && kernel.PinCount(pfn) > 0)
+        {
+            return CopyPresentPage(dst, dstPte, index, va, pfn);
+        }
+
         if (!Pte.IsSpecial(pte))
         {
-            int pfn = Pte.Pfn(pte);
             kernel.GetPage(pfn);
-            kernel.Machine.Memory.MapCount(pfn)++;
+            kernel.Machine.Memory.MapCount(pfn)++; // folio_try_dup_anon_rmap_pte / folio_dup_file_rmap_pte
         }
 
         if (IsCowMapping(src) && Pte.Write(pte))
         {
+            if (anon)
+            {
+                // The rmap dup found the page unpinned; another CPU runs on until the
+                // write-protect below (a lockless gup_fast may pin it in between).
+                kernel.Machine.Scheduler.SchedulingPoint(SchedPoint.Atomic);
+            }
+
             kernel.Arch.PtepSetWrprotect(src.Mm, va, srcPte, index);
             tlb?.RemoveTlbEntry(va);
             pte = Pte.WrProtect(pte);
@@ -215,6 +255,23 @@ public sealed class Fork(Kernel kernel)
         }
 
         kernel.Arch.SetPteAt(dst.Mm, va, dstPte, index, Pte.MkOld(pte));
+        return true;
+    }
+
+    /// <summary>copy_present_page: the child gets its own copy, mapped writable and dirty; the parent's entry is untouched.</summary>
+    private bool CopyPresentPage(Vma dst, PtDesc dstPte, int index, ulong va, int pfn)
+    {
+        int copy = kernel.Machine.Memory.Alloc(AllocSite.UserPage, FrameKind.User);
+        if (copy < 0)
+        {
+            return false;
+        }
+
+        kernel.Machine.Memory.SetAnon(copy);
+        kernel.Machine.Memory.MapCount(copy)++;
+        kernel.Counters.Add(Counter.ForkPinnedCopies);
+        kernel.Arch.SetPteAt(dst.Mm, va, dstPte, index, Pte.MkDirty(Pte.MkYoung(Pte.PfnPte(copy, dst.Writable))));
+        return true;
     }
 
     /// <summary>

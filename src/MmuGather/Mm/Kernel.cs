@@ -12,6 +12,7 @@ namespace MmuGather.Mm;
 public sealed class Kernel
 {
     private readonly FrameMap<PtDesc?> _ptdescs;
+    private readonly FrameMap<int> _pins;
     private readonly MmStruct?[] _activeMm;
     private readonly bool[] _lazy;
     private int _nextMmId = 1;
@@ -28,6 +29,7 @@ public sealed class Kernel
         Counters = new KernelCounters();
         Rcu = new Rcu(machine, Counters);
         _ptdescs = new FrameMap<PtDesc?>(machine.Memory.FrameCount);
+        _pins = new FrameMap<int>(machine.Memory.FrameCount);
         _activeMm = new MmStruct?[machine.Cpus.Count];
         _lazy = new bool[machine.Cpus.Count];
         ZeroPfn = machine.Memory.AllocReserved();
@@ -314,6 +316,27 @@ public sealed class Kernel
     }
 
     public void GetPage(int pfn) => Machine.Memory.RefCount(pfn)++;
+
+    /// <summary>
+    /// folio_maybe_dma_pinned: FOLL_PIN references held on the frame (Linux counts them in the
+    /// refcount with a bias; the model keeps them apart, exactly).
+    /// </summary>
+    public int PinCount(int pfn) => _pins.Get(pfn);
+
+    /// <summary>try_grab_folio(FOLL_PIN): a reference and a pin.</summary>
+    public void PinPage(int pfn)
+    {
+        GetPage(pfn);
+        _pins.At(pfn)++;
+    }
+
+    /// <summary>unpin_user_page: the pin and its reference go.</summary>
+    public void UnpinPage(int pfn)
+    {
+        Diag.Assert(_pins.Get(pfn) > 0, "unpin of pfn 0x{0:x} that is not pinned", pfn);
+        _pins.At(pfn)--;
+        PutPage(pfn);
+    }
 
     /// <summary>folio_remove_rmap_pte(s): one mapping of the page is gone.</summary>
     public void RemoveRmap(int pfn, Vma vma)

@@ -64,4 +64,13 @@ public enum KernelBug
     /// copy_present_pte write-protected and now shares with the child, and stores through it.
     /// </summary>
     ForkNoFlush = 1 << 22,
+
+    /// <summary>
+    /// Before 57efa1fe5957 ("mm/gup: prevent gup_fast from racing with COW during fork",
+    /// v5.11): no mm->write_protect_seq. fork's copy_present_pte finds the page unpinned,
+    /// gup_fast reads the still-writable PTE, pins the page and sees the PTE unchanged, then
+    /// fork write-protects it and shares it with the child: the pinned page (a DMA target)
+    /// now belongs to both, and the parent's next write copies it away from the pin.
+    /// </summary>
+    GupFastForkRace = 1 << 23,
 }

@@ -21,6 +21,7 @@ public static class KernelBugs
         ("pte-accessible-no-pending", KernelBug.PteAccessibleIgnoresPendingFlush),
         ("mremap-late-flush", KernelBug.MremapLateFlush),
         ("fork-no-flush", KernelBug.ForkNoFlush),
+        ("gup-fast-fork-race", KernelBug.GupFastForkRace),
     ];
 
     public static IReadOnlyList<string> Names { get; } = s_all.Select(b => b.Name).ToArray();

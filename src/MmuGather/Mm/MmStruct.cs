@@ -49,6 +49,13 @@ public sealed class MmStruct
     /// <summary>mm->tlb_flush_pending: gathers in progress on this mm.</summary>
     public AtomicCounter TlbFlushPending { get; }
 
+    /// <summary>
+    /// mm->write_protect_seq (57efa1fe5957): odd while fork write-protects this mm's pages
+    /// for copy-on-write; gup_fast (FOLL_PIN) gives up if it is odd when it starts or changed
+    /// by the time it ends.
+    /// </summary>
+    public int WriteProtectSeq { get; internal set; }
+
     /// <summary>mm_users: live threads.</summary>
     public AtomicCounter Users { get; }
 

@@ -78,7 +78,7 @@ internal sealed class ScenarioStep(Step step, string file) : ISimStep
             case GupFastStep s:
                 var (gStart, gLen) = Range(ctx, s.Region, s.Offset, s.Length);
                 var pinned = ctx.Kernel.GupFast.Pin(ctx.Mm, gStart, (int)(gLen >> ctx.Kernel.Geometry.PageShift), s.Write);
-                ctx.Kernel.GupFast.Unpin(pinned);
+                ctx.Kernel.GupFast.Unpin(ctx.Mm, pinned);
                 break;
             case WritebackStep s:
                 Range(ctx, s.Region, 0, null);

@@ -55,6 +55,7 @@ public sealed class Simulation
             new HashAfterUnlockChecker(Machine.Memory, Machine.Geometry, Diag),
             new StalePermissionChecker(Machine, Diag),
             new CowStaleWriteChecker(Machine.Memory, Diag),
+            new PinnedCowChecker(Machine.Memory, Diag),
             _leak,
         ]);
         foreach (Checker c in _checkers)

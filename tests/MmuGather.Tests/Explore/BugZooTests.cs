@@ -19,6 +19,7 @@ public class BugZooTests
         ["early-rmap.yaml"] = "lost-write",
         ["free-before-flush.yaml"] = "flush-before-free",
         ["full-batch-range.yaml"] = "flush-before-free",
+        ["gup-fast-fork-race.yaml"] = "pinned-cow",
         ["nested-flush.yaml"] = "post-condition",
         ["no-rcu-table-free.yaml"] = "freed-table",
         ["mremap-late-flush.yaml"] = "lost-write",

@@ -237,6 +237,48 @@ public class ForkTests
         Assert.Equal(api == "linux" ? 1 : 0, written.Counters["direct_flushes"]);
     }
 
+    [Fact]
+    public void APagePinnedWhenForkLooksIsCopiedForTheChildAndGupFastNeverKeepsASharedPin()
+    {
+        // gup_fast pins the buffer on CPU 1 while thread 0 forks: where fork finds a page
+        // pinned it copies it for the child (copy_present_page) and the parent keeps it
+        // writable; where gup_fast overlaps the copy it drops its pins (write_protect_seq).
+        Scenario s = ScenarioParser.ParseFile(Cli.RepositoryRoot.Combine("scenarios/bugs/gup-fast-fork-race.yaml"));
+        s = s with { Kernel = s.Kernel with { Bugs = [] } };
+        long copies = 0;
+        for (ulong seed = 1; seed <= 150; seed++)
+        {
+            RunResult r = ScenarioRunner.Run(s, seed, settings: new RunSettings { Strategy = Strategies.Random });
+
+            Assert.Empty(r.Violations);
+            copies += r.Counters["fork_pinned_copies"];
+        }
+
+        Assert.True(copies > 0, "fork never found a pinned page");
+    }
+
+    [Theory]
+    [InlineData(6)] // the child's PUD table
+    [InlineData(7)] // its PMD table
+    [InlineData(8)] // its PTE table
+    public void AForkThatRunsOutOfPageTablesFailsAndLeavesNothingBehind(int nth)
+    {
+        // Page-table allocations: the parent's pgd, the child's (made with the run), then the
+        // parent's PUD, PMD and PTE tables for buf; the fork's come after.
+        string yaml = ForkOf(
+            "- mmap: { name: buf, length: 64KiB, populate: true }",
+            child: "- touch: { region: buf, write: true }",
+            afterFork: "- touch: { region: buf, write: true }")
+            .Replace("machine: { arch: x86, cpus: 2 }", $"machine: {{ arch: x86, cpus: 2, fail_alloc: [{{ site: page-table, nth: {nth} }}] }}", StringComparison.Ordinal);
+
+        RunResult r = TestScenarios.Run(yaml);
+
+        Assert.Empty(r.Violations); // the leak checker among them: the child's partial copy is torn down
+        Assert.Equal(1, r.Counters["processes_not_started"]);
+        Assert.DoesNotContain(r.Steps, s => s.Thread.StartsWith("child", StringComparison.Ordinal));
+        Assert.Equal(16, r.Counters["pages_freed"] + r.Teardown["pages_freed"]);
+    }
+
     internal static Simulation Build(string yaml) => ScenarioRunner.Build(TestScenarios.Parse(yaml));
 
     /// <summary>The leaf entry mapping va in mm (a huge PMD, or a PTE), or 0.</summary>

@@ -17,6 +17,7 @@ public class NativeRefusalTests
     [InlineData("arm64-exit.yaml", 10, "arch 'arm64'")]
     [InlineData("alloc-failure.yaml", 11, "fail_alloc")]
     [InlineData("munmap-1gib-legacy-gather.yaml", 12, "gather 'percpu-2.6'")]
+    [InlineData("fork.yaml", 20, "fork is not run natively yet")]
     public void ShippedScenarioIsRefusedWithItsLine(string name, int line, string reason)
     {
         string file = RepositoryRoot.Combine("scenarios", name);
