@@ -35,9 +35,14 @@ public sealed class Mprotect(Kernel kernel)
     public void DoMprotect(MmStruct mm, ulong start, ulong length, VmFlags prot)
     {
         const VmFlags access = VmFlags.Read | VmFlags.Write | VmFlags.Exec;
-        if ((start & ~_g.PageMask) != 0 || length == 0 || (prot & ~access) != 0)
+        if ((start & ~_g.PageMask) != 0 || (prot & ~access) != 0)
         {
-            throw new ArgumentException($"mprotect(0x{start:x}, 0x{length:x}): start must be page aligned, length non-zero, prot only read/write/exec");
+            throw new ArgumentException($"mprotect(0x{start:x}, 0x{length:x}): start must be page aligned, prot only read/write/exec");
+        }
+
+        if (length == 0)
+        {
+            return; // do_mprotect_pkey: a zero length succeeds at once (an mremap may have shrunk the region below the offset)
         }
 
         ulong end = start + ((length + _g.PageSize - 1) & _g.PageMask);

@@ -144,6 +144,18 @@ public class MprotectTests
     }
 
     [Fact]
+    public void AZeroLengthSucceedsAndChangesNothing()
+    {
+        var (_, k, mm) = Machine();
+        ulong a = Map(k, mm, 4 * Page);
+
+        k.Mprotect.DoMprotect(mm, a + (8 * Page), 0, R); // past a region an mremap shrank: Linux returns 0
+
+        Assert.True(Pte.Write(Leaf(k, mm, a)));
+        Assert.Single(mm.Vmas);
+    }
+
+    [Fact]
     public void PopulateSkipsAVmaARacingMprotectMadeInaccessible()
     {
         var (_, k, mm) = Machine();
