@@ -27,6 +27,25 @@ public sealed class CompareCommandTests
     }
 
     [Fact]
+    public void ForkHeavyShowsWhatTheSeedsGatherSavesAndCosts()
+    {
+        // docs/cost-model.md quotes these figures.
+        CliRun run = CliHarness.Run("compare", RepositoryRoot.Combine("scenarios/fork-heavy.yaml"), "--arch", "x86,arm64", "--kernel-variant", "linux,gather", "--format", "json");
+
+        Assert.Equal(0, run.ExitCode);
+        using JsonDocument json = JsonDocument.Parse(run.Stdout);
+        var rows = json.RootElement.GetProperty("rows").EnumerateArray()
+            .ToDictionary(r => $"{r.GetProperty("arch").GetString()} {r.GetProperty("kernel_variant").GetString()}", r => r.GetProperty("counters"));
+        long C(string row, string counter) => rows[row].TryGetProperty(counter, out JsonElement v) ? v.GetInt64() : 0;
+        Assert.Equal(37, C("x86 linux", "tlb_shootdown_ipis"));
+        Assert.Equal(36, C("x86 gather", "tlb_shootdown_ipis")); // the fork that write-protected nothing flushed nothing
+        Assert.Equal((5, 32), (C("x86 linux", "remote_full_flushes"), C("x86 linux", "remote_partial_flushes")));
+        Assert.Equal((2, 34), (C("x86 gather", "remote_full_flushes"), C("x86 gather", "remote_partial_flushes")));
+        Assert.Equal((97, 126), (C("arm64 linux", "broadcast_invalidations"), C("arm64 gather", "broadcast_invalidations")));
+        Assert.Equal(C("x86 linux", "max_preempt_off_cycles"), C("x86 gather", "max_preempt_off_cycles"));
+    }
+
+    [Fact]
     public void KernelVariantsAreCrossedWithTheBackEndsAndEachRowRunsItsOwnKernel()
     {
         CliRun run = CliHarness.Run("compare", Small, "--arch", "x86,arm64", "--kernel-variant", "linux,percpu-2.6", "--format", "json");
