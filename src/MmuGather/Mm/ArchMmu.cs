@@ -286,8 +286,11 @@ public abstract class ArchMmu
         TlbFlush(Gather.RangeOnly(Kernel, mm, start, end, level, freedTables));
     }
 
-    /// <summary>flush_tlb_page: one base page of mm.</summary>
-    public void FlushTlbPage(MmStruct mm, ulong address)
+    /// <summary>
+    /// flush_tlb_page: one base page of mm. Useful to override if your architecture's
+    /// flush_tlb_range is wider than a leaf flush (arm64) while flush_tlb_page is not.
+    /// </summary>
+    public virtual void FlushTlbPage(MmStruct mm, ulong address)
     {
         ulong page = address & Kernel.Geometry.PageMask;
         FlushTlbRange(mm, page, page + Kernel.Geometry.PageSize, PageLevel.Pte, freedTables: false);

@@ -226,6 +226,18 @@ public sealed class Gather
         FreedTables = true;
     }
 
+    /// <summary>
+    /// A page table moved away from [address, address + size) whole (mremap's move_normal_pmd
+    /// under <c>flush_api: gather</c>, which Linux 6.18 does not have): not freed, but the
+    /// walk caches may still lead from the old addresses into it, so the flush must reach
+    /// them as it does for a freed table (freed_tables: never leaf only).
+    /// </summary>
+    public void TableMoved(ulong address, ulong size)
+    {
+        FlushLevelRange(PageLevel.Pte, address, size);
+        FreedTables = true;
+    }
+
     /// <summary>tlb_flush_pte_range and its pmd/pud/p4d siblings: record a cleared range at a level.</summary>
     public void FlushLevelRange(int level, ulong address, ulong size)
     {

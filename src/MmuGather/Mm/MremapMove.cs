@@ -212,8 +212,17 @@ internal sealed class MremapMove(Kernel kernel, Vma old, ulong oldAddr, Vma targ
             kernel.Counters.Add(Counter.MremapTablesMoved);
 
             // flush_tlb_range: a base-page stride over the span (every moved PTE may be cached),
-            // not the PMD stride of a huge page.
-            Flush(oldAddr, oldAddr + span, PageLevel.Pte, gathered: false);
+            // not the PMD stride of a huge page; never leaf only on arm64 (ArchMmu override),
+            // and a gather marks the moved table so its flush reaches the walk caches too.
+            if (_tlb is null)
+            {
+                kernel.Arch.FlushTlbRange(_mm, oldAddr, oldAddr + span, PageLevel.Pte, freedTables: false);
+            }
+            else
+            {
+                _tlb.TableMoved(oldAddr, span);
+                _tlb.FlushMmuTlbOnly();
+            }
         }
 
         if (newLock != oldLock)

@@ -33,6 +33,8 @@ namespace MmuGather.Arch.Arm64;
 /// a range below 2^21 pages goes out in at most five range instructions
 /// (<see cref="TlbiRange"/>).</item>
 /// <item>fullmm (exit): no flush at all unless tables were freed, then TLBI ASIDE1IS.</item>
+/// <item>The direct flush_tlb_range (mremap, pmdp_invalidate) always drops walk-cache
+/// entries too; flush_tlb_page (ptep_clear_flush) is leaf only.</item>
 /// </list>
 ///
 /// <para>Not modelled: the ASID allocator and its rollover (every mm keeps its own tag for
@@ -63,6 +65,22 @@ public sealed class Arm64Mmu(Kernel kernel, bool rangeTlbi = false) : ArchMmu(ke
         {
             FlushTlbRange(tlb.Mm, tlb.Start, tlb.End, tlb.UnmapShift, lastLevel, TlbLevel(tlb));
         }
+    }
+
+    /// <summary>
+    /// flush_tlb_range is never leaf-only on arm64 and carries no level hint: its callers may
+    /// be invalidating a table entry (mremap's move_normal_pmd moves a whole PTE table,
+    /// pmdp_invalidate turns a huge PMD into a table), so the walk caches must drop what they
+    /// cached at the old address too (TLBI VAE1IS; the comment on arm64's flush_tlb_range says as much).
+    /// </summary>
+    public override void FlushTlbRange(MmStruct mm, ulong start, ulong end, int level, bool freedTables) =>
+        base.FlushTlbRange(mm, start, end, level, freedTables: true);
+
+    /// <summary>flush_tlb_page: one TLBI VALE1IS, leaf only (the entry was a page, never a table).</summary>
+    public override void FlushTlbPage(MmStruct mm, ulong address)
+    {
+        ulong page = address & Kernel.Geometry.PageMask;
+        base.FlushTlbRange(mm, page, page + Kernel.Geometry.PageSize, PageLevel.Pte, freedTables: false);
     }
 
     /// <summary>
